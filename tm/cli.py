@@ -1,0 +1,228 @@
+"""The `tm` command: parses arguments and wires the stages. No logic of its own.
+
+Exit status: 0 success; 1 `tm check` found errors; 2 bad usage or bad input
+(one line on standard error naming the file, and the line where one applies).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .models import InputError
+
+DEFAULT_CORPUS = Path("corpora/csto")
+DEFAULT_GLOSSARY = Path("glossaries/csto.tsv")
+DEFAULT_OUT = Path("exports")
+
+
+def _read_input(name: str) -> str:
+    """Text of a file, or standard input for '-' (UTF-8, strict)."""
+    from .corpus import decode, normalise_text
+
+    if name == "-":
+        data = sys.stdin.buffer.read()
+        path = Path("<stdin>")
+    else:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    text, _ = decode(data, path)
+    return normalise_text(text)
+
+
+def _read_lines(name: str) -> list[str]:
+    text = _read_input(name)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _load_glossary(path: Path | None, required: bool):
+    from .glossary import load_glossary
+
+    if path is None:
+        path = DEFAULT_GLOSSARY
+        if not path.exists() and not required:
+            return None
+    return load_glossary(path)
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from .segment import format_segments
+
+    sys.stdout.write(format_segments(_read_input(args.file), args.lang))
+    return 0
+
+
+def cmd_align_lines(args: argparse.Namespace) -> int:
+    from .align import align
+
+    src, tgt = _read_lines(args.src), _read_lines(args.tgt)
+    out = []
+    for bead in align(src, tgt, args.src_lang, args.tgt_lang):
+        out.append(bead.format() + (f"\t{bead.score:.3f}" if args.scores else ""))
+    sys.stdout.write("".join(line + "\n" for line in out))
+    return 0
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from .pipeline import format_summary, run_align, write_report
+
+    glossary = _load_glossary(args.glossary, required=args.glossary is not None)
+    summary = run_align(args.corpus, args.out, glossary=glossary, src_lang=args.src_lang,
+                        tgt_lang=args.tgt_lang, min_score=args.min_score, profile=args.profile,
+                        keep_duplicates=args.keep_duplicates)
+    print(format_summary(summary))
+    if args.report:
+        write_report(summary, args.report)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import format_findings, summarize
+    from .corpus import load_corpus
+    from .pipeline import align_corpus, check_corpus
+
+    glossary = _load_glossary(args.glossary, required=True)
+    corpus = load_corpus(args.corpus, args.src_lang, args.tgt_lang)
+    findings_by_release = check_corpus(align_corpus(corpus, glossary), glossary)
+    findings = [f for fs in findings_by_release.values() for f in fs]
+    report = format_findings(findings, args.format, summarize(findings_by_release))
+    if args.output:
+        _write_text(args.output, report)
+    else:
+        sys.stdout.write(report)
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def cmd_glossary_export(args: argparse.Namespace) -> int:
+    from .glossary import glossary_to_tbx
+
+    glossary = _load_glossary(args.glossary, required=True)
+    data = glossary_to_tbx(glossary, version=args.tbx_version)
+    if args.output:
+        _write_bytes(args.output, data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_glossary_import(args: argparse.Namespace) -> int:
+    from .glossary import tbx_to_glossary, write_glossary_tsv
+
+    glossary = tbx_to_glossary(Path(args.file))
+    write_glossary_tsv(glossary, args.output if args.output else sys.stdout)
+    return 0
+
+
+def _write_text(path: Path, text: str) -> None:
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    from .fileio import atomic_write_bytes
+
+    atomic_write_bytes(path, data)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tm",
+        description="Translation memory from Russian press releases and their English translations: "
+                    "segment, align, check terminology, export TMX and PO.",
+        epilog="Exit status: 0 success, 1 findings of `tm check`, 2 bad usage or bad input.")
+    parser.add_argument("--version", action="version", version=f"tm {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def langs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--src-lang", default="ru", metavar="LANG", help="source language (default: ru)")
+        p.add_argument("--tgt-lang", default="en", metavar="LANG", help="target language (default: en)")
+
+    p = sub.add_parser("segment", help="split a text into sentences, one per line",
+                       description="Print one sentence per line and an empty line after each paragraph "
+                                   "(paragraphs are separated by blank lines).")
+    p.add_argument("--lang", required=True, metavar="LANG", help="language of the text (ru, en, ...)")
+    p.add_argument("file", nargs="?", default="-", metavar="FILE", help="a UTF-8 text file, or - for stdin")
+    p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("align-lines", help="align two files of one sentence per line",
+                       description="Print the alignment as beads `[i, j]:[k]` (0-based line indices), "
+                                   "one per line in document order, covering every line exactly once.")
+    p.add_argument("src", metavar="SRC", help="source sentences, one per line")
+    p.add_argument("tgt", metavar="TGT", help="target sentences, one per line")
+    langs(p)
+    p.add_argument("--scores", action="store_true", help="append a TAB and the bead's confidence in [0,1]")
+    p.set_defaults(func=cmd_align_lines)
+
+    p = sub.add_parser("align", help="build the translation memory of a corpus (the main job)",
+                       description="Read every ru/en pair of a corpus, segment, align, check against the "
+                                   "glossary, and write DIR/<corpus>.tmx and DIR/po/<id>.po.")
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, metavar="DIR",
+                   help=f"corpus folder with ru/ and en/ (default: {DEFAULT_CORPUS})")
+    p.add_argument("--glossary", type=Path, default=None, metavar="FILE",
+                   help=f"glossary table (default: {DEFAULT_GLOSSARY} if present)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                   help=f"output folder (default: {DEFAULT_OUT})")
+    langs(p)
+    p.add_argument("--min-score", type=float, default=None, metavar="X",
+                   help="leave beads scored under X out of the TMX (default: the aligner's DEFAULT_MIN_SCORE)")
+    p.add_argument("--profile", default="generic", choices=("generic", "omegat", "trados", "memoq"),
+                   help="target CAT tool: language codes and length limits (default: generic)")
+    p.add_argument("--keep-duplicates", action="store_true",
+                   help="write identical source/target pairs once per occurrence")
+    p.add_argument("--report", type=Path, default=None, metavar="FILE.json",
+                   help="write the per-pair accounting as JSON")
+    p.set_defaults(func=cmd_align)
+
+    p = sub.add_parser("check", help="check the English against the glossary and the numbers",
+                       description="Segment and align the corpus, then report deprecated terms, missing "
+                                   "terms, exercise year mismatches and number mismatches. "
+                                   "Exit 1 when there is at least one error.")
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, metavar="DIR")
+    p.add_argument("--glossary", type=Path, default=None, metavar="FILE",
+                   help=f"glossary table (default: {DEFAULT_GLOSSARY})")
+    p.add_argument("--format", default="text", choices=("text", "json", "junit", "sarif"))
+    p.add_argument("--output", type=Path, default=None, metavar="FILE", help="write the report to FILE")
+    langs(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("glossary", help="export the glossary as TBX, or import TBX",
+                       description="Convert between the glossary table and TBX.")
+    gsub = p.add_subparsers(dest="glossary_command", metavar="ACTION", required=True)
+    g = gsub.add_parser("export", help="write the glossary as TBX")
+    g.add_argument("--format", default="tbx", choices=("tbx",))
+    g.add_argument("--tbx-version", type=int, default=3, choices=(2, 3),
+                   help="3: TBX 2019 (TBX-Basic); 2: the older martif form OmegaT reads (default: 3)")
+    g.add_argument("--glossary", type=Path, default=None, metavar="FILE")
+    g.add_argument("--output", type=Path, default=None, metavar="FILE")
+    g.set_defaults(func=cmd_glossary_export)
+    g = gsub.add_parser("import", help="read TBX into a glossary table")
+    g.add_argument("file", metavar="FILE.tbx")
+    g.add_argument("--output", type=Path, default=None, metavar="FILE.tsv")
+    g.set_defaults(func=cmd_glossary_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"tm: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"tm: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Runs the stages over a corpus and keeps the accounting.
+
+corpus -> segment -> align -> check -> export. Every content sentence of every
+release ends up either in an exported translation unit or counted as skipped
+with a reason; boilerplate lines are counted as skipped too.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import align as align_stage
+from . import check as check_stage
+from . import export as export_stage
+from .corpus import Corpus, load_corpus
+from .glossary import Glossary
+from .models import AlignedRelease, Finding, Release
+from .segment import segment_release
+
+# Skip reasons, in the order the summary prints them.
+SKIP_REASONS = (
+    "boilerplate",       # website navigation lines
+    "no-counterpart",    # the release has no file on the other side
+    "wrong-pairing",     # the pair's document-level confidence is too low
+    "unaligned",         # in a 1-0 or 0-1 bead
+    "below-threshold",   # bead score under --min-score
+    "duplicate",         # same source/target pair already written
+    "too-long",          # over the profile's length limit
+    "empty",             # nothing left after removing illegal characters
+)
+
+
+@dataclass
+class SideCount:
+    sentences: int = 0                          # content sentences + boilerplate lines
+    exported: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    @property
+    def balanced(self) -> bool:
+        return self.sentences == self.exported + sum(self.skipped.values())
+
+    def as_dict(self) -> dict:
+        return {"sentences": self.sentences, "exported": self.exported,
+                "skipped": {r: self.skipped[r] for r in SKIP_REASONS if self.skipped[r]}}
+
+
+@dataclass
+class PairReport:
+    release_id: str
+    src: SideCount
+    tgt: SideCount
+    beads: Counter = field(default_factory=Counter)
+    confidence: float | None = None
+    units: int = 0
+    findings: int = 0
+
+
+@dataclass
+class Summary:
+    corpus: Path
+    src_lang: str
+    tgt_lang: str
+    pairs: list[PairReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    tmx_path: Path | None = None
+    po_paths: list[Path] = field(default_factory=list)
+    units_written: int = 0
+    illegal_chars_removed: int = 0
+
+    def side_total(self, side: str) -> SideCount:
+        total = SideCount()
+        for p in self.pairs:
+            s = getattr(p, side)
+            total.sentences += s.sentences
+            total.exported += s.exported
+            total.skipped.update(s.skipped)
+        return total
+
+    def as_dict(self) -> dict:
+        return {
+            "corpus": str(self.corpus), "src_lang": self.src_lang, "tgt_lang": self.tgt_lang,
+            "tmx": str(self.tmx_path) if self.tmx_path else None,
+            "po": [str(p) for p in self.po_paths],
+            "units_written": self.units_written,
+            "illegal_chars_removed": self.illegal_chars_removed,
+            "totals": {"src": self.side_total("src").as_dict(), "tgt": self.side_total("tgt").as_dict()},
+            "pairs": [{"release": p.release_id, "confidence": p.confidence, "units": p.units,
+                       "findings": p.findings, "beads": dict(sorted(p.beads.items())),
+                       "src": p.src.as_dict(), "tgt": p.tgt.as_dict()} for p in self.pairs],
+            "warnings": self.warnings,
+        }
+
+
+def align_release(src: Release, tgt: Release, glossary: Glossary | None = None) -> AlignedRelease:
+    """Segment both sides of a pair and align them."""
+    src_sents, tgt_sents = segment_release(src), segment_release(tgt)
+    src_texts = [s.text for s in src_sents]
+    tgt_texts = [s.text for s in tgt_sents]
+    anchors = glossary.concept_keys if glossary is not None else None
+    beads = align_stage.align(src_texts, tgt_texts, src.lang, tgt.lang, anchors=anchors,
+                              src_paragraphs=[s.paragraph for s in src_sents],
+                              tgt_paragraphs=[s.paragraph for s in tgt_sents])
+    confidence = align_stage.document_confidence(src_texts, tgt_texts, beads, src.lang, tgt.lang)
+    return AlignedRelease(src.release_id, src, tgt, src_sents, tgt_sents, beads, confidence)
+
+
+def align_corpus(corpus: Corpus, glossary: Glossary | None = None) -> list[AlignedRelease]:
+    return [align_release(src, tgt, glossary) for src, tgt in corpus.pairs]
+
+
+def is_wrong_pairing(aligned: AlignedRelease) -> bool:
+    return aligned.confidence < align_stage.WRONG_PAIRING_THRESHOLD
+
+
+def check_corpus(aligned: list[AlignedRelease], glossary: Glossary) -> dict[str, list[Finding]]:
+    return {a.release_id: check_stage.check_release(a, glossary) for a in aligned}
+
+
+def _boilerplate_lines(release: Release) -> int:
+    return sum(1 for p in release.boilerplate for ln in p.text.split("\n") if ln.strip())
+
+
+def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
+              src_lang: str = "ru", tgt_lang: str = "en", min_score: float | None = None,
+              profile: str = "generic", keep_duplicates: bool = False) -> Summary:
+    """The main job: read, segment, align, check and export a corpus into out_dir."""
+    corpus = load_corpus(corpus_dir, src_lang, tgt_lang)
+    if min_score is None:
+        min_score = align_stage.DEFAULT_MIN_SCORE
+    summary = Summary(corpus.root, src_lang, tgt_lang, warnings=list(corpus.warnings))
+
+    for release in corpus.unpaired:
+        side = "src" if release.lang == src_lang else "tgt"
+        report = PairReport(release.release_id, SideCount(), SideCount())
+        count = getattr(report, side)
+        n = len(segment_release(release))
+        count.sentences = n + _boilerplate_lines(release)
+        count.skipped["boilerplate"] = _boilerplate_lines(release)
+        count.skipped["no-counterpart"] = n
+        summary.pairs.append(report)
+
+    all_units = []
+    po_jobs = []
+    for aligned in align_corpus(corpus, glossary):
+        report = PairReport(aligned.release_id, SideCount(), SideCount(),
+                            beads=Counter(b.kind for b in aligned.beads), confidence=aligned.confidence)
+        for side, release, sents in (("src", aligned.src, aligned.src_sentences),
+                                     ("tgt", aligned.tgt, aligned.tgt_sentences)):
+            count = getattr(report, side)
+            count.sentences = len(sents) + _boilerplate_lines(release)
+            count.skipped["boilerplate"] = _boilerplate_lines(release)
+        summary.pairs.append(report)
+        if is_wrong_pairing(aligned):
+            summary.warnings.append(
+                f"{aligned.tgt.path}: does not look like a translation of {aligned.src.path} "
+                f"(document confidence {aligned.confidence:.2f}); pair left out of the exports")
+            report.src.skipped["wrong-pairing"] += len(aligned.src_sentences)
+            report.tgt.skipped["wrong-pairing"] += len(aligned.tgt_sentences)
+            continue
+        findings = check_stage.check_release(aligned, glossary) if glossary is not None else []
+        report.findings = len(findings)
+        src_file = aligned.src.path.relative_to(corpus.root).as_posix() \
+            if aligned.src.path.is_relative_to(corpus.root) else aligned.src.path.name
+        units = export_stage.units_for(aligned, findings, src_file=src_file)
+        for bead in aligned.beads:
+            if not bead.src or not bead.tgt:
+                report.src.skipped["unaligned"] += len(bead.src)
+                report.tgt.skipped["unaligned"] += len(bead.tgt)
+        all_units.append((report, units))
+        po_jobs.append((aligned, units))
+
+    # The TMX writer decides per unit; the accounting follows its decisions.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmx_path = out_dir / f"{corpus.root.resolve().name}.tmx"
+    flat = [u for _, units in all_units for u in units]
+    stats = export_stage.write_tmx(flat, tmx_path, src_lang=src_lang, tgt_lang=tgt_lang,
+                                   profile=profile, keep_duplicates=keep_duplicates,
+                                   min_score=min_score)
+    decisions = dict(zip(map(id, flat), stats.decisions))
+    for report, units in all_units:
+        for unit in units:
+            reason = decisions[id(unit)]
+            if reason is None:
+                report.units += 1
+                report.src.exported += len(unit.src_indices)
+                report.tgt.exported += len(unit.tgt_indices)
+            else:
+                report.src.skipped[reason] += len(unit.src_indices)
+                report.tgt.skipped[reason] += len(unit.tgt_indices)
+    summary.tmx_path = tmx_path
+    summary.units_written = stats.written
+    summary.illegal_chars_removed = stats.illegal_chars_removed
+
+    for aligned, units in po_jobs:
+        po_path = out_dir / "po" / f"{aligned.release_id}.po"
+        export_stage.write_po(units, po_path, src_lang=src_lang, tgt_lang=tgt_lang,
+                              fuzzy_below=align_stage.FUZZY_SCORE)
+        summary.po_paths.append(po_path)
+    return summary
+
+
+def format_summary(summary: Summary) -> str:
+    src, tgt = summary.side_total("src"), summary.side_total("tgt")
+    beads = Counter()
+    for p in summary.pairs:
+        beads.update(p.beads)
+    aligned = [p for p in summary.pairs if p.confidence is not None]
+    lines = [
+        f"corpus: {summary.corpus} ({summary.src_lang} -> {summary.tgt_lang})",
+        f"pairs: {len(aligned)} aligned, {len(summary.pairs) - len(aligned)} without counterpart",
+        f"sentences: {summary.src_lang} {src.sentences}, {summary.tgt_lang} {tgt.sentences}",
+        "beads: " + (", ".join(f"{k} {v}" for k, v in sorted(beads.items(), key=lambda kv: (-kv[1], kv[0])))
+                     or "none"),
+        f"translation units written: {summary.units_written} -> {summary.tmx_path}",
+        f"PO files: {len(summary.po_paths)} -> {summary.po_paths[0].parent if summary.po_paths else '-'}",
+        f"exported sentences: {summary.src_lang} {src.exported}, {summary.tgt_lang} {tgt.exported}",
+    ]
+    for reason in SKIP_REASONS:
+        if src.skipped[reason] or tgt.skipped[reason]:
+            lines.append(f"skipped ({reason}): {summary.src_lang} {src.skipped[reason]}, "
+                         f"{summary.tgt_lang} {tgt.skipped[reason]}")
+    if summary.illegal_chars_removed:
+        lines.append(f"illegal XML characters removed: {summary.illegal_chars_removed}")
+    for w in summary.warnings:
+        lines.append(f"warning: {w}")
+    return "\n".join(lines)
+
+
+def write_report(summary: Summary, path: Path) -> None:
+    path.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
