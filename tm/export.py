@@ -1,0 +1,722 @@
+"""Exports: TMX 1.4b (one per corpus), gettext PO (one per release), OmegaT glossary.
+
+Every writer is streaming, atomic (a temporary file beside the target, flushed,
+fsync'ed and renamed; nothing is left behind on error) and deterministic (dates
+come from the releases or SOURCE_DATE_EPOCH, never from the clock).
+
+Segment text hygiene (`clean_segment`), the same for TMX and PO:
+- characters illegal in XML 1.0 (C0 controls other than TAB/LF/CR, lone
+  surrogates, U+FFFE, U+FFFF) and the C1/DEL controls are removed and counted;
+  they are never written as character references, which XML 1.0 forbids too;
+- a run of whitespace that holds a line break or a TAB becomes one space (a CAT
+  tool's text filter breaks paragraphs at line breaks, so such text can never be
+  one of its segments anyway);
+- leading/trailing whitespace is trimmed;
+- every other character is kept exactly: NBSP (U+00A0) and the narrow NBSP
+  (U+202F) in «6 500», double spaces inside a sentence, typographic quotes.
+  OmegaT segments the Russian source file into exactly these characters, and an
+  exact match needs the same code points (tested with OmegaT itself).
+
+What gets skipped (`plan_units`; reasons as the pipeline counts them):
+  empty            a side is empty after cleaning
+  below-threshold  alignment score under min_score
+  too-long         a side longer than the profile's max_chars
+  duplicate        the same cleaned source/target pair was written already
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from lxml import etree
+
+from . import __version__
+from .data import read_lines
+from .fileio import atomic_open
+from .models import AlignedRelease, Finding, InputError, TranslationUnit
+
+SKIP_EMPTY = "empty"
+SKIP_BELOW_THRESHOLD = "below-threshold"
+SKIP_TOO_LONG = "too-long"
+SKIP_DUPLICATE = "duplicate"
+SKIP_REASONS = (SKIP_EMPTY, SKIP_BELOW_THRESHOLD, SKIP_TOO_LONG, SKIP_DUPLICATE)
+
+PROFILES = ("generic", "omegat", "trados", "memoq")
+
+# ---------------------------------------------------------------------------
+# Units
+
+
+def units_for(aligned: AlignedRelease, findings: Sequence[Finding], *, src_file: str) -> list[TranslationUnit]:
+    """One unit per bead with both sides non-empty, in bead order."""
+    by_bead: dict[int, list[str]] = {}
+    for f in findings:
+        if f.src_index is not None:
+            by_bead.setdefault(f.src_index, []).append(_one_line(f"{f.rule}: {f.message}"))
+    units = []
+    for bead in aligned.beads:
+        if not bead.src or not bead.tgt:
+            continue
+        src = [aligned.src_sentences[i] for i in bead.src]
+        tgt = [aligned.tgt_sentences[i] for i in bead.tgt]
+        units.append(TranslationUnit(
+            release_id=aligned.release_id,
+            date=aligned.src.date or aligned.tgt.date,
+            src_lang=aligned.src.lang,
+            tgt_lang=aligned.tgt.lang,
+            source=" ".join(s.text for s in src),
+            target=" ".join(s.text for s in tgt),
+            bead_kind=bead.kind,
+            score=bead.score,
+            src_indices=tuple(bead.src),
+            tgt_indices=tuple(bead.tgt),
+            src_file=src_file,
+            src_line=src[0].line,
+            notes=tuple(by_bead.get(bead.src[0], ())),
+        ))
+    return units
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------------------
+# Text hygiene
+
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Whitespace runs holding a line/paragraph break or a TAB.
+_BREAKING_SPACE = re.compile(r"\s*[\t\n\r\v\f\x85\u2028\u2029]\s*")
+
+
+def clean_segment(text: str) -> tuple[str, int]:
+    """(cleaned text, number of illegal characters removed); see the module docstring."""
+    cleaned, removed = _ILLEGAL.subn("", text)
+    cleaned = _BREAKING_SPACE.sub(" ", cleaned)
+    return cleaned.strip(), removed
+
+
+# ---------------------------------------------------------------------------
+# Profiles
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    lang_style: str          # plain | region
+    max_chars: int           # 0 = no limit
+    description: str = ""
+
+    def lang_code(self, lang: str, regions: dict[str, str] | None = None) -> str:
+        """`ru` -> `ru` (plain) or `ru-RU` (region). `ru_RU` is always written `ru-RU`."""
+        code = lang.replace("_", "-")
+        base, _, region = code.partition("-")
+        if self.lang_style == "plain":
+            return code
+        table = dict(_region_table())
+        table.update(regions or {})
+        region = region or table.get(base.lower(), "")
+        return f"{base.lower()}-{region.upper()}" if region else base.lower()
+
+
+def _region_table() -> tuple[tuple[str, str], ...]:
+    return tuple(tuple(line.split("\t", 1)) for line in read_lines("profiles", "regions.tsv"))  # type: ignore[misc]
+
+
+def load_profile(name: str) -> Profile:
+    if name not in PROFILES:
+        raise InputError(f"unknown export profile {name!r} (choose from {', '.join(PROFILES)})")
+    settings = {}
+    for line in read_lines("profiles", f"{name}.txt"):
+        key, _, value = line.partition("=")
+        settings[key.strip()] = value.strip()
+    return Profile(name, settings.get("lang_style", "plain"), int(settings.get("max_chars", "0")),
+                   settings.get("description", ""))
+
+
+# ---------------------------------------------------------------------------
+# Planning: which units are written, and why the others are not
+
+
+@dataclass(frozen=True)
+class PlannedUnit:
+    unit: TranslationUnit
+    source: str                 # cleaned
+    target: str                 # cleaned
+    skip: str | None            # None = written; else one of SKIP_REASONS
+    illegal_chars: int          # characters removed from both sides
+    occurrences: int = 1        # written units: how many units of the input carry this pair
+
+
+@dataclass
+class ExportStats:
+    """What a writer did. `decisions[i]` is None (written) or the skip reason of units[i]."""
+
+    path: Path | None = None
+    written: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    illegal_chars_removed: int = 0
+    units_with_illegal_chars: int = 0
+    decisions: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.written + sum(self.skipped.values())
+
+    def add(self, planned: PlannedUnit, keep_decisions: bool = True) -> None:
+        if planned.skip is None:
+            self.written += 1
+        else:
+            self.skipped[planned.skip] += 1
+        if planned.illegal_chars:
+            self.illegal_chars_removed += planned.illegal_chars
+            self.units_with_illegal_chars += 1
+        if keep_decisions:
+            self.decisions.append(planned.skip)
+
+
+def _pair_key(source: str, target: str) -> int:
+    digest = hashlib.blake2b(f"{source}\x00{target}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _first_filter(unit: TranslationUnit, profile: Profile, min_score: float) -> tuple[str, str, int, str | None]:
+    source, r1 = clean_segment(unit.source)
+    target, r2 = clean_segment(unit.target)
+    if not source or not target:
+        skip = SKIP_EMPTY
+    elif unit.score < min_score:
+        skip = SKIP_BELOW_THRESHOLD
+    elif profile.max_chars and max(len(source), len(target)) > profile.max_chars:
+        skip = SKIP_TOO_LONG
+    else:
+        skip = None
+    return source, target, r1 + r2, skip
+
+
+def _reiterable(units: Iterable[TranslationUnit]) -> Iterable[TranslationUnit]:
+    """A one-shot iterator is materialised; lists and regenerating iterables are used as they are."""
+    return list(units) if iter(units) is units else units
+
+
+def iter_plan(units: Iterable[TranslationUnit], profile: str | Profile = "generic", *,
+              min_score: float = 0.0, keep_duplicates: bool = False) -> Iterator[PlannedUnit]:
+    """The skip decision of every unit, in input order (two passes over `units`).
+
+    Duplicates: the first occurrence of a cleaned source/target pair is written,
+    with `occurrences` = how many kept units carry it; later ones are skipped.
+    Memory: 8 bytes per unit for the first pass, plus the repeated pairs only."""
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    units = _reiterable(units)
+    repeated: dict[int, int] = {}
+    if not keep_duplicates:
+        from array import array
+        keys = array("Q")
+        for unit in units:
+            source, target, _, skip = _first_filter(unit, prof, min_score)
+            if skip is None:
+                keys.append(_pair_key(source, target))
+        ordered = sorted(keys)
+        del keys
+        for i in range(1, len(ordered)):
+            if ordered[i] == ordered[i - 1]:
+                repeated[ordered[i]] = repeated.get(ordered[i], 1) + 1
+        del ordered
+    written_pairs: dict[int, tuple[str, str]] = {}
+    for unit in units:
+        source, target, removed, skip = _first_filter(unit, prof, min_score)
+        occurrences = 1
+        if skip is None and not keep_duplicates:
+            key = _pair_key(source, target)
+            if key in repeated:
+                first = written_pairs.get(key)
+                if first is None:
+                    written_pairs[key] = (source, target)
+                    occurrences = repeated[key]
+                elif first == (source, target):
+                    skip = SKIP_DUPLICATE
+                # else: a 64-bit hash collision of two different pairs: both are written
+        yield PlannedUnit(unit, source, target, skip, removed, occurrences)
+
+
+def plan_units(units: Iterable[TranslationUnit], profile: str | Profile = "generic", *,
+               min_score: float = 0.0, keep_duplicates: bool = False) -> list[PlannedUnit]:
+    """`iter_plan` as a list: what the pipeline uses for its accounting."""
+    return list(iter_plan(units, profile, min_score=min_score, keep_duplicates=keep_duplicates))
+
+
+def profile_report(units: Sequence[TranslationUnit], *, min_score: float = 0.0,
+                   keep_duplicates: bool = False, profiles: Sequence[str] = PROFILES) -> dict[str, ExportStats]:
+    """For each profile: how many units it would write and how many it would drop, by reason."""
+    report = {}
+    for name in profiles:
+        stats = ExportStats()
+        for planned in iter_plan(units, name, min_score=min_score, keep_duplicates=keep_duplicates):
+            stats.add(planned, keep_decisions=False)
+        report[name] = stats
+    return report
+
+
+def format_profile_report(report: dict[str, ExportStats], src_lang: str = "ru", tgt_lang: str = "en") -> str:
+    lines = []
+    for name, stats in report.items():
+        prof = load_profile(name)
+        drops = ", ".join(f"{stats.skipped[r]} {r}" for r in SKIP_REASONS if stats.skipped[r]) or "none"
+        lines.append(f"{name:8} {prof.lang_code(src_lang)}->{prof.lang_code(tgt_lang)}: "
+                     f"{stats.written} of {stats.total} units written; dropped: {drops}"
+                     + (f"; {stats.illegal_chars_removed} illegal characters removed"
+                        if stats.illegal_chars_removed else ""))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Dates
+
+
+def _epoch_date() -> datetime | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    except ValueError:
+        raise InputError(f"SOURCE_DATE_EPOCH is not a number of seconds: {value!r}") from None
+
+
+def _release_date(date: str | None) -> datetime | None:
+    if not date:
+        return None
+    try:
+        return datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _tmx_date(d: datetime) -> str:
+    return d.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _po_date(d: datetime) -> str:
+    return d.strftime("%Y-%m-%d %H:%M+0000")
+
+
+# ---------------------------------------------------------------------------
+# TMX
+
+
+def _index_label(indices: Sequence[int]) -> str:
+    return "-".join(str(i) for i in indices)
+
+
+def tuid(unit: TranslationUnit) -> str:
+    """Stable unit id: release id and the source sentence indices (0-based)."""
+    return f"{unit.release_id}:{_index_label(unit.src_indices)}"
+
+
+def write_tmx(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: str, tgt_lang: str,
+              profile: str = "generic", keep_duplicates: bool = False, min_score: float = 0.0,
+              creation_date: str | None = None, regions: dict[str, str] | None = None,
+              keep_decisions: bool = True) -> ExportStats:
+    """Write a TMX 1.4b file incrementally; see the module docstring for what is skipped.
+
+    Dates: `creation_date` (YYYY-MM-DD) if given, else the latest release date of the
+    units, else SOURCE_DATE_EPOCH, else no header creationdate; each <tu> carries its
+    release's date."""
+    prof = load_profile(profile)
+    path = Path(path)
+    units = _reiterable(units)
+    src_code = prof.lang_code(src_lang, regions)
+    tgt_code = prof.lang_code(tgt_lang, regions)
+    header_date = _release_date(creation_date) if creation_date else None
+    if header_date is None:
+        latest = max((u.date for u in units if _release_date(u.date)), default=None)
+        header_date = _release_date(latest) or _epoch_date()
+    stats = ExportStats(path=path)
+    header = {"creationtool": "tm", "creationtoolversion": __version__, "segtype": "sentence",
+              "o-tmf": "tm", "adminlang": "en", "srclang": src_code, "datatype": "plaintext"}
+    if header_date is not None:
+        header["creationdate"] = _tmx_date(header_date)
+    lang_attr = "{http://www.w3.org/XML/1998/namespace}lang"
+    try:
+        with atomic_open(path) as fh:
+            _public_mode(fh)
+            with etree.xmlfile(fh, encoding="UTF-8") as xf:
+                xf.write_declaration()
+                xf.write_doctype('<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
+                xf.write("\n")
+                with xf.element("tmx", version="1.4"):
+                    xf.write("\n  ")
+                    xf.write(etree.Element("header", header))
+                    xf.write("\n  ")
+                    with xf.element("body"):
+                        for planned in iter_plan(units, prof, min_score=min_score,
+                                                 keep_duplicates=keep_duplicates):
+                            stats.add(planned, keep_decisions)
+                            if planned.skip is not None:
+                                continue
+                            u = planned.unit
+                            attrs = {"tuid": tuid(u)}
+                            d = _release_date(u.date)
+                            if d is not None:
+                                attrs["creationdate"] = _tmx_date(d)
+                            xf.write("\n    ")
+                            with xf.element("tu", attrs):
+                                props = [("x-release", u.release_id)]
+                                if u.date:
+                                    props.append(("x-release-date", u.date))
+                                props += [("x-bead", u.bead_kind), ("x-score", f"{u.score:.3f}"),
+                                          ("x-src-index", _index_label(u.src_indices)),
+                                          ("x-tgt-index", _index_label(u.tgt_indices)),
+                                          ("x-src-file", f"{u.src_file}:{u.src_line}")]
+                                if planned.occurrences > 1:
+                                    props.append(("x-occurrences", str(planned.occurrences)))
+                                for note in u.notes:
+                                    note, _ = clean_segment(note)
+                                    if note:
+                                        xf.write("\n      ")
+                                        with xf.element("note"):
+                                            xf.write(note)
+                                for kind, value in props:
+                                    xf.write("\n      ")
+                                    with xf.element("prop", type=kind):
+                                        xf.write(clean_segment(value)[0])
+                                for code, text in ((src_code, planned.source), (tgt_code, planned.target)):
+                                    xf.write("\n      ")
+                                    with xf.element("tuv", {lang_attr: code}):
+                                        with xf.element("seg"):
+                                            xf.write(text)
+                                xf.write("\n    ")
+                        xf.write("\n  ")
+                    xf.write("\n")
+                xf.write("\n")
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", path) from None
+    return stats
+
+
+def _public_mode(fh) -> None:
+    """mkstemp creates 0600 files; exports are for sharing: use the umask like open() would."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.fchmod(fh.fileno(), 0o666 & ~mask)
+
+
+# ---------------------------------------------------------------------------
+# PO, written the way gettext's own tools write it (so `msgcat` leaves it unchanged)
+
+
+def plural_forms(lang: str) -> str | None:
+    base = lang.replace("_", "-").split("-")[0].lower()
+    for line in read_lines("profiles", "plural-forms.tsv"):
+        code, _, value = line.partition("\t")
+        if code == base:
+            return value
+    return None
+
+
+def write_po(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: str, tgt_lang: str,
+             fuzzy_below: float, project: str | None = None, creation_date: str | None = None) -> ExportStats:
+    """Write one release's units as a PO file: msgid = source, msgstr = target.
+
+    Entries under `fuzzy_below` are marked fuzzy; a msgid that occurs more than once
+    gets msgctxt = the unit's tuid. Dates: `creation_date`, else the latest release
+    date of the units, else SOURCE_DATE_EPOCH, else 1970-01-01."""
+    path = Path(path)
+    units = list(units)
+    stats = ExportStats(path=path)
+    planned = []
+    for unit in units:
+        source, r1 = clean_segment(unit.source)
+        target, r2 = clean_segment(unit.target)
+        p = PlannedUnit(unit, source, target, None if source and target else SKIP_EMPTY, r1 + r2)
+        stats.add(p)
+        if p.skip is None:
+            planned.append(p)
+    d = (_release_date(creation_date) if creation_date else None) \
+        or _release_date(max((u.date for u in units if _release_date(u.date)), default=None)) \
+        or _epoch_date() or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    if project is None:
+        project = units[0].release_id if units else path.stem
+    header = [
+        f"Project-Id-Version: {_one_line(project)}",
+        "Report-Msgid-Bugs-To: ",
+        f"POT-Creation-Date: {_po_date(d)}",
+        f"PO-Revision-Date: {_po_date(d)}",
+        "Last-Translator: tm aligner <noreply@localhost>",
+        f"Language-Team: {tgt_lang} <noreply@localhost>",
+        f"Language: {tgt_lang.replace('-', '_')}",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    pf = plural_forms(tgt_lang)
+    if pf:
+        header.append(f"Plural-Forms: {pf}")
+    header.append(f"X-Generator: tm {__version__}")
+    msgid_count = Counter(p.source for p in planned)
+    out: list[str] = []
+    out.append(f"# {src_lang} -> {tgt_lang} sentence pairs aligned by tm.\n")
+    out.append(_po_string("msgid", ""))
+    out.append(_po_string("msgstr", "".join(h + "\n" for h in header)))
+    for p in planned:
+        u = p.unit
+        out.append("\n")
+        out.append(f"#. bead {u.bead_kind}, score {u.score:.3f}, "
+                   f"sentences {_index_label(u.src_indices)} -> {_index_label(u.tgt_indices)}\n")
+        for note in u.notes:
+            note, _ = clean_segment(note)
+            if note:
+                out.append(f"#. {note}\n")
+        out.append(f"#: {u.src_file}:{u.src_line}\n")
+        if u.score < fuzzy_below:
+            out.append("#, fuzzy\n")
+        if msgid_count[p.source] > 1:
+            out.append(_po_string("msgctxt", tuid(u)))
+        out.append(_po_string("msgid", p.source))
+        out.append(_po_string("msgstr", p.target))
+    try:
+        with atomic_open(path) as fh:
+            _public_mode(fh)
+            fh.write("".join(out).encode("utf-8"))
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", path) from None
+    return stats
+
+
+# Line breaking as GNU gettext does it (write-po.c `wrap` over libunistring's
+# UAX #14 line breaking), for the characters of running text.
+PAGE_WIDTH = 79
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a",
+            "\b": "\\b", "\f": "\\f", "\v": "\\v"}
+
+_LB_EXPLICIT = {
+    " ": "SP", "\u00a0": "GL", "\u202f": "GL", "\u2007": "GL", "\u2011": "GL", "\u0f0c": "GL",
+    "\u200b": "ZW", "\u2060": "WJ", "\ufeff": "WJ",
+    "(": "OP", "[": "OP", "{": "OP", "\u201a": "OP", "\u201e": "OP", "\u00a1": "OP", "\u00bf": "OP",
+    ")": "CP", "]": "CP", "}": "CL",
+    '"': "QU", "'": "QU", "\u00ab": "QU", "\u00bb": "QU", "\u2018": "QU", "\u2019": "QU",
+    "\u201b": "QU", "\u201c": "QU", "\u201d": "QU", "\u201f": "QU", "\u2039": "QU", "\u203a": "QU",
+    "!": "EX", "?": "EX",
+    ",": "IS", ".": "IS", ":": "IS", ";": "IS",
+    "/": "SY",
+    "-": "HY",
+    "\u2010": "BA", "\u2012": "BA", "\u2013": "BA", "\u00ad": "BA", "|": "BA", "\t": "BA",
+    "\u2014": "B2",
+    "\u00b4": "BB",
+    "\u2024": "IN", "\u2025": "IN", "\u2026": "IN",
+    "$": "PR", "+": "PR", "\\": "PR", "\u2116": "PR", "\u00b1": "PR", "\u00a3": "PR", "\u00a5": "PR",
+    "\u20ac": "PR", "\u20bd": "PR",
+    "%": "PO", "\u2030": "PO", "\u00b0": "PO", "\u00a2": "PO", "\u2032": "PO", "\u2033": "PO",
+}
+for _c in "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f\u1680":
+    _LB_EXPLICIT[_c] = "BA"
+
+
+def _lb_class(ch: str) -> str:
+    cls = _LB_EXPLICIT.get(ch)
+    if cls:
+        return cls
+    cat = unicodedata.category(ch)
+    if cat == "Nd":
+        return "NU"
+    if cat in ("Mn", "Me"):
+        return "CM"
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return "ID"
+    return "AL"
+
+
+def _pair_rule(before: str, after: str) -> str:
+    """UAX #14 pair table entry: 'P' prohibited, 'I' indirect (break only after spaces), 'D' direct.
+
+    As gettext's libunistring has it (measured with msgcat): e.g. "IS x AL" is still a
+    direct break there ("г.Москве" may break after the dot)."""
+    if after in ("CL", "CP", "EX", "IS", "SY", "WJ", "ZW"):
+        return "P"
+    if before == "OP":
+        return "P"
+    if before == "QU" and after == "OP":
+        return "P"
+    if before in ("CL", "CP") and after == "NS":
+        return "P"
+    if before == "B2" and after == "B2":
+        return "P"
+    indirect = (
+        before in ("GL", "WJ", "QU", "BB")
+        or (after == "GL" and before not in ("BA", "HY"))
+        or after in ("QU", "BA", "HY", "NS", "IN")
+        or (before in ("AL", "NU") and after in ("AL", "NU"))
+        or (before in ("PR", "PO") and after in ("AL", "OP", "NU"))
+        or (before == "AL" and after in ("PR", "PO"))
+        or (before in ("CL", "CP", "NU") and after in ("PO", "PR"))
+        or (before in ("HY", "IS", "SY") and after == "NU")
+        or (before in ("AL", "NU") and after == "OP")
+        or (before == "CP" and after in ("AL", "NU"))
+        or (before == "PR" and after == "ID")
+        or (before == "ID" and after == "PO")
+    )
+    return "I" if indirect else "D"
+
+
+def _break_opportunities(chars: Sequence[str], prohibited: Sequence[bool]) -> list[bool]:
+    """possible[i]: a line may break before chars[i] (libunistring's u8_possible_linebreaks)."""
+    possible = [False] * len(chars)
+    last = "BK"
+    seen_space = False
+    for i, ch in enumerate(chars):
+        cls = _lb_class(ch)
+        if cls == "SP":
+            seen_space = True
+            continue
+        if cls == "CM":
+            if last in ("BK", "ZW") or seen_space:
+                cls = "AL"
+            else:
+                continue
+        if last == "BK":
+            possible[i] = False
+        elif last == "ZW":
+            possible[i] = True
+        else:
+            rule = _pair_rule(last, cls)
+            possible[i] = rule == "D" or (rule == "I" and seen_space)
+        last = cls
+        seen_space = False
+    return [p and not o for p, o in zip(possible, prohibited)]
+
+
+def _char_width(ch: str) -> int:
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _width_breaks(chars: Sequence[str], possible: Sequence[bool], width: int, start: int) -> list[bool]:
+    """Where to break so that lines fit `width` (libunistring's ulc_width_linebreaks)."""
+    breaks = [False] * len(chars)
+    last_p = None
+    last_column = start
+    piece = 0
+    for i, ch in enumerate(chars):
+        if possible[i]:
+            if last_p is not None and last_column + piece > width:
+                breaks[last_p] = True
+                last_column = 0
+            last_p = i
+            last_column += piece
+            piece = 0
+        piece += _char_width(ch)
+    if last_p is not None and last_column + piece > width:
+        breaks[last_p] = True
+    return breaks
+
+
+def _po_string(name: str, value: str) -> str:
+    """`name "value"` wrapped exactly as msgcat writes it (page width 79)."""
+    portions = []
+    start = 0
+    for i, ch in enumerate(value):
+        if ch == "\n":
+            portions.append(value[start:i + 1])
+            start = i + 1
+    if start < len(value) or not portions:
+        portions.append(value[start:])
+    width = PAGE_WIDTH - 1 - 1          # room for the closing and the opening quote
+    lines: list[str] = []
+    first = True
+    for n, portion in enumerate(portions):
+        chars: list[str] = []
+        prohibited: list[bool] = []
+        for ch in portion:
+            esc = _ESCAPES.get(ch)
+            if esc:
+                chars += [esc[0], esc[1]]
+                prohibited += [False, True]
+            else:
+                chars.append(ch)
+                prohibited.append(False)
+        if portion.endswith("\n") and len(chars) >= 2:
+            prohibited[-2] = True      # never break right before the final \n
+        possible = _break_opportunities(chars, prohibited)
+        more = n < len(portions) - 1
+        if first:
+            start_col = len(name) + 1
+            breaks = _width_breaks(chars, possible, width, start_col)
+            if chars and (more or start_col > width or any(breaks)):
+                lines.append(f'{name} ""')
+                first = False
+            else:
+                lines.append(f'{name} "{"".join(chars)}"')
+                first = False
+                continue
+        breaks = _width_breaks(chars, possible, width, 0)
+        line: list[str] = []
+        for ch, br in zip(chars, breaks):
+            if br and line:
+                lines.append('"' + "".join(line) + '"')
+                line = []
+            line.append(ch)
+        lines.append('"' + "".join(line) + '"')
+    return "".join(line + "\n" for line in lines)
+
+
+# ---------------------------------------------------------------------------
+# OmegaT tab-separated glossary
+
+
+def glossary_pairs(rows: Iterable, src_lang: str = "ru", tgt_lang: str = "en") -> list[tuple[str, str, str]]:
+    """(source term, target term, comment) from concept-table rows or from plain tuples.
+
+    A row is either a (src_term, tgt_term, note) tuple, or a record (mapping or object)
+    with concept, lang, term, status, kind, note: every non-deprecated source term of a
+    concept is paired with the concept's preferred target term (else its first allowed one)."""
+    rows = list(rows)
+    if rows and isinstance(rows[0], (tuple, list)):
+        return [(str(r[0]), str(r[1]), str(r[2]) if len(r) > 2 and r[2] else "") for r in rows]
+
+    def get(row, key):
+        return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
+
+    concepts: dict[str, dict[str, list]] = {}
+    for row in rows:
+        concepts.setdefault(str(get(row, "concept")), {}).setdefault(str(get(row, "lang")), []).append(row)
+    pairs = []
+    for concept, by_lang in concepts.items():
+        targets = [r for r in by_lang.get(tgt_lang, []) if (get(r, "status") or "") != "deprecated"]
+        if not targets:
+            continue
+        preferred = next((r for r in targets if get(r, "status") == "preferred"), targets[0])
+        for src in by_lang.get(src_lang, []):
+            if (get(src, "status") or "") == "deprecated":
+                continue
+            comment = "; ".join(x for x in (concept, get(src, "kind") or "", get(preferred, "note") or get(src, "note") or "") if x)
+            pairs.append((str(get(src, "term")), str(get(preferred, "term")), comment))
+    return pairs
+
+
+def write_omegat_glossary(glossary_rows: Iterable, path: str | Path, *, src_lang: str = "ru",
+                          tgt_lang: str = "en") -> int:
+    """OmegaT tab-separated glossary (UTF-8, `.utf8`): source TAB target TAB comment. Returns the rows written."""
+    path = Path(path)
+    lines = [f"# OmegaT glossary {src_lang} -> {tgt_lang} written by tm {__version__}\n"]
+    seen = set()
+    for src, tgt, comment in glossary_pairs(glossary_rows, src_lang, tgt_lang):
+        fields = [clean_segment(_one_line(x))[0] for x in (src, tgt, comment)]
+        if not fields[0] or not fields[1] or tuple(fields) in seen:
+            continue
+        seen.add(tuple(fields))
+        lines.append("\t".join(fields).rstrip("\t") + "\n")
+    try:
+        with atomic_open(path) as fh:
+            _public_mode(fh)
+            fh.write("".join(lines).encode("utf-8"))
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", path) from None
+    return len(lines) - 1
