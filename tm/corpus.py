@@ -1,9 +1,24 @@
 """Reading a corpus: release files -> Release objects, paired by id.
 
 A corpus is a folder with one sub-folder per language (`ru/`, `en/`);
-`<lang>/<id>.txt` is a release and the same id on both sides makes a pair.
-Paragraphs are separated by blank lines; paragraphs made only of website
-navigation lines (tm/data/boilerplate/<lang>.txt) are set aside as boilerplate.
+`<lang>/<id>.txt` (or `<id>.html` / `<id>.htm`, a saved web page) is a release
+and the same id on both sides makes a pair. Paragraphs are separated by blank
+lines; paragraphs made only of website navigation lines
+(tm/data/boilerplate/<lang>.txt) are set aside as boilerplate.
+
+Bytes -> text: tm/encoding.py (UTF-8, BOMs, Windows-1251/KOI8-R by trial).
+Text -> normalised text, the same on both sides, before anything else sees it
+(sentence offsets are offsets into the normalised Release.text):
+  - line ends CRLF and CR -> LF; U+2028 LINE SEPARATOR, U+0085, VT and FF -> LF;
+    U+2029 PARAGRAPH SEPARATOR -> a blank line;
+  - Unicode NFC;
+  - every Unicode space separator (NBSP, narrow NBSP, thin/figure/ideographic
+    spaces, ...) -> an ordinary space (so «6 500» and "6 500" compare alike);
+  - removed: soft hyphen U+00AD, zero-width space/non-joiner/joiner
+    U+200B..U+200D, word joiner U+2060, U+FEFF inside text, U+180E, and the
+    direction marks U+200E/U+200F (invisible; they only break matching);
+  - kept: tabs, every visible character, control characters (the exporters
+    remove those XML cannot hold and count them).
 """
 from __future__ import annotations
 
@@ -14,10 +29,20 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from . import html as html_reader
 from .data import read_lines
+from .encoding import decode_bytes
 from .models import RELEASE_ID, InputError, Paragraph, Release
 
-RELEASE_SUFFIXES = (".txt",)
+RELEASE_SUFFIXES = (".txt", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+# A press release is a few kilobytes; anything this large is not one (and would
+# cost memory for nothing).
+MAX_RELEASE_BYTES = 16 * 1024 * 1024
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f"))
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u0085": "\n", "\v": "\n", "\f": "\n",
+                              "\u2029": "\n\n"})
+_UNICODE_SPACES = re.compile(r"[^\S\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]")
 _BLANK_LINES = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[-_.])")
 _TRAILING_PUNCT = " \t.:;!?…>»«\"'()[]-–—→←"
@@ -49,22 +74,26 @@ def date_from_id(release_id: str) -> str | None:
         return None
 
 
-def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """Bytes -> (text, encoding name). UTF-8 (a BOM is dropped); anything else is an error
-    naming the line of the first undecodable byte."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path, line) from None
+def decode(data: bytes, path: Path, lang: str | None = None) -> tuple[str, str]:
+    """Bytes -> (text, encoding name). Without `lang`: UTF-8 (a BOM is dropped) or a
+    UTF-16/32 BOM only, anything else is an error naming the line of the first bad
+    byte. With `lang`: legacy encodings are tried too (tm/data/encodings.txt)."""
+    decoded = decode_bytes(data, path, lang, guess=lang is not None)
+    return decoded.text, decoded.encoding
 
 
 def normalise_text(text: str) -> str:
-    """Line ends to LF and Unicode to NFC, so both sides compare alike."""
+    """Line ends to LF, Unicode to NFC, Unicode spaces to a space, invisible
+    characters removed (see the module docstring). Keeps the number of lines
+    except for CRLF -> LF."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _UNICODE_SPACES.sub(" ", text)
+
+
+def normalise_release_text(text: str) -> str:
+    """normalise_text plus the other line and paragraph separators (for releases)."""
+    return normalise_text(text.translate(_LINE_BREAKS))
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
@@ -83,25 +112,80 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     return paragraphs
 
 
-def parse_release(text: str, release_id: str, lang: str, path: Path, encoding: str = "utf-8") -> Release:
-    """Split decoded text into content paragraphs and boilerplate."""
-    text = normalise_text(text)
+def _classify(text: str, paragraphs: list[Paragraph], lang: str) -> tuple[list[Paragraph], list[Paragraph]]:
     content, boilerplate = [], []
-    for para in split_paragraphs(text):
+    for para in paragraphs:
         lines = [ln for ln in para.text.split("\n") if ln.strip()]
         (boilerplate if all(is_boilerplate(ln, lang) for ln in lines) else content).append(para)
-    return Release(release_id=release_id, lang=lang, path=path, text=text, paragraphs=content,
-                   boilerplate=boilerplate, date=date_from_id(release_id), encoding=encoding)
+    return content, boilerplate
+
+
+def parse_release(text: str, release_id: str, lang: str, path: Path, encoding: str = "utf-8") -> Release:
+    """Split decoded text into content paragraphs and boilerplate."""
+    text = normalise_release_text(text)
+    content, boilerplate = _classify(text, split_paragraphs(text), lang)
+    release = Release(release_id=release_id, lang=lang, path=path, text=text, paragraphs=content,
+                      boilerplate=boilerplate, date=date_from_id(release_id), encoding=encoding)
+    _warn_if_empty(release)
+    return release
+
+
+def parse_html_release(text: str, release_id: str, lang: str, path: Path,
+                       encoding: str = "utf-8") -> Release:
+    """A saved web page: its article (tm/html.py) as a release. Release.text is the
+    extracted text, paragraphs separated by blank lines, the headline first;
+    Paragraph.line is the line of the element in the HTML file."""
+    page = html_reader.extract_html(text, path)
+    blocks = ([page.headline] if page.headline else []) + page.blocks
+    pieces, paragraphs, pos = [], [], 0
+    for block in blocks:
+        block_text = normalise_release_text(block.text).strip()
+        for piece in _BLANK_LINES.split(block_text):   # a <br><br> inside a <p>
+            piece = piece.strip()
+            if not piece:
+                continue
+            if pieces:
+                pieces.append("\n\n")
+                pos += 2
+            paragraphs.append(Paragraph(piece, pos, block.line))
+            pieces.append(piece)
+            pos += len(piece)
+    full = "".join(pieces) + ("\n" if pieces else "")
+    content, boilerplate = _classify(full, paragraphs, lang)
+    release = Release(release_id=release_id, lang=lang, path=path, text=full, paragraphs=content,
+                      boilerplate=boilerplate, date=date_from_id(release_id) or page.date,
+                      encoding=encoding)
+    _warn_if_empty(release)
+    return release
+
+
+def _warn_if_empty(release: Release) -> None:
+    if not release.paragraphs:
+        what = "only navigation lines" if release.boilerplate else "no text"
+        release.warnings.append(f"{release.path}: empty release ({what}); nothing to align")
 
 
 def read_release(path: str | Path, lang: str) -> Release:
+    """Read, decode and parse one release file (.txt, or .html/.htm)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_RELEASE_BYTES:
+            raise InputError(f"too large for a press release ({size} bytes; "
+                             f"limit {MAX_RELEASE_BYTES})", path)
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
-    text, encoding = decode(data, path)
-    return parse_release(text, path.stem, lang, path, encoding)
+    is_html = path.suffix.lower() in HTML_SUFFIXES
+    declared = html_reader.declared_charset(data) if is_html else None
+    decoded = decode_bytes(data, path, lang, declared=declared)
+    if is_html:
+        release = parse_html_release(decoded.text, path.stem, lang, path, decoded.encoding)
+    else:
+        release = parse_release(decoded.text, path.stem, lang, path, decoded.encoding)
+    if decoded.note:
+        release.warnings.insert(0, f"{path}: {decoded.note}")
+    return release
 
 
 @dataclass
@@ -114,16 +198,27 @@ class Corpus:
     warnings: list[str] = field(default_factory=list)
 
 
-def _release_files(folder: Path, warnings: list[str]) -> dict[str, Path]:
+def _release_files(folder: Path, root: Path, warnings: list[str]) -> dict[str, Path]:
+    """The release files of one language folder by id. Hidden files, other
+    suffixes and non-files are ignored; an invalid id or a symlink that points
+    outside the corpus is skipped with a warning; the same id twice (a .txt and
+    an .html) is an error."""
     files: dict[str, Path] = {}
+    real_root = root.resolve()
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix not in RELEASE_SUFFIXES:
+        if path.name.startswith(".") or path.suffix.lower() not in RELEASE_SUFFIXES:
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+            warnings.append(f"{path}: skipped: a symbolic link pointing outside the corpus")
             continue
         if not path.is_file():
             continue
         if not RELEASE_ID.fullmatch(path.stem):
             warnings.append(f"{path}: skipped: {path.stem!r} is not a valid release id")
             continue
+        if path.stem in files:
+            raise InputError(f"release {path.stem!r} is there twice ({files[path.stem].name} and "
+                             f"{path.name}); keep one", folder)
         files[path.stem] = path
     return files
 
@@ -139,15 +234,23 @@ def load_corpus(root: str | Path, src_lang: str = "ru", tgt_lang: str = "en") ->
         folder = root / lang
         if not folder.is_dir():
             raise InputError(f"corpus has no '{lang}/' folder", root)
-        sides[lang] = _release_files(folder, corpus.warnings)
+        if folder.is_symlink() and not folder.resolve().is_relative_to(root.resolve()):
+            corpus.warnings.append(f"{folder}: a symbolic link pointing outside the corpus; "
+                                   "read anyway (it is the whole side)")
+        sides[lang] = _release_files(folder, root, corpus.warnings)
     src_files, tgt_files = sides[src_lang], sides[tgt_lang]
     for release_id in sorted(set(src_files) | set(tgt_files)):
         if release_id in src_files and release_id in tgt_files:
-            corpus.pairs.append((read_release(src_files[release_id], src_lang),
-                                 read_release(tgt_files[release_id], tgt_lang)))
+            pair = (read_release(src_files[release_id], src_lang),
+                    read_release(tgt_files[release_id], tgt_lang))
+            corpus.pairs.append(pair)
+            for release in pair:
+                corpus.warnings.extend(release.warnings)
         else:
             lang, files, other = ((src_lang, src_files, tgt_lang) if release_id in src_files
                                   else (tgt_lang, tgt_files, src_lang))
-            corpus.unpaired.append(read_release(files[release_id], lang))
+            release = read_release(files[release_id], lang)
+            corpus.unpaired.append(release)
+            corpus.warnings.extend(release.warnings)
             corpus.warnings.append(f"{files[release_id]}: no {other} counterpart; not aligned")
     return corpus
