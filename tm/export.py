@@ -347,10 +347,9 @@ def write_tmx(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: s
     try:
         with atomic_open(path) as fh:
             _public_mode(fh)
+            fh.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
             with etree.xmlfile(fh, encoding="UTF-8") as xf:
-                xf.write_declaration()
                 xf.write_doctype('<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
-                xf.write("\n")
                 with xf.element("tmx", version="1.4"):
                     xf.write("\n  ")
                     xf.write(etree.Element("header", header))
@@ -389,13 +388,14 @@ def write_tmx(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: s
                                         xf.write(clean_segment(value)[0])
                                 for code, text in ((src_code, planned.source), (tgt_code, planned.target)):
                                     xf.write("\n      ")
-                                    with xf.element("tuv", {lang_attr: code}):
-                                        with xf.element("seg"):
-                                            xf.write(text)
+                                    # a whole element, so that lxml writes the xml: prefix itself
+                                    tuv = etree.Element("tuv", {lang_attr: code})
+                                    etree.SubElement(tuv, "seg").text = text
+                                    xf.write(tuv)
                                 xf.write("\n    ")
                         xf.write("\n  ")
                     xf.write("\n")
-                xf.write("\n")
+            fh.write(b"\n")
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", path) from None
     return stats
