@@ -76,7 +76,7 @@ def cmd_align(args: argparse.Namespace) -> int:
     glossary = _load_glossary(args.glossary, required=args.glossary is not None)
     summary = run_align(args.corpus, args.out, glossary=glossary, src_lang=args.src_lang,
                         tgt_lang=args.tgt_lang, min_score=args.min_score, profile=args.profile,
-                        keep_duplicates=args.keep_duplicates)
+                        keep_duplicates=args.keep_duplicates, strict=args.strict)
     print(format_summary(summary))
     if args.report:
         write_report(summary, args.report)
@@ -86,11 +86,17 @@ def cmd_align(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import format_findings, summarize
     from .corpus import load_corpus
-    from .pipeline import align_corpus, check_corpus
+    from .pipeline import align_corpus, check_corpus, is_wrong_pairing
 
     glossary = _load_glossary(args.glossary, required=True)
     corpus = load_corpus(args.corpus, args.src_lang, args.tgt_lang)
-    findings_by_release = check_corpus(align_corpus(corpus, glossary), glossary)
+    aligned = align_corpus(corpus, glossary)
+    if args.strict:
+        warnings = corpus.warnings + [f"{a.tgt.path}: does not look like a translation of {a.src.path}"
+                                      for a in aligned if is_wrong_pairing(a)]
+        if warnings:
+            raise InputError(f"{warnings[0]} (--strict)")
+    findings_by_release = check_corpus(aligned, glossary)
     findings = [f for fs in findings_by_release.values() for f in fs]
     report = format_findings(findings, args.format, summarize(findings_by_release))
     if args.output:
@@ -177,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write identical source/target pairs once per occurrence")
     p.add_argument("--report", type=Path, default=None, metavar="FILE.json",
                    help="write the per-pair accounting as JSON")
+    p.add_argument("--strict", action="store_true",
+                   help="treat any warning (encoding guessed, release without counterpart, wrong "
+                        "pairing, empty file, ...) as an error: exit 2, nothing exported")
     p.set_defaults(func=cmd_align)
 
     p = sub.add_parser("check", help="check the English against the glossary and the numbers",
@@ -188,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"glossary table (default: {DEFAULT_GLOSSARY})")
     p.add_argument("--format", default="text", choices=("text", "json", "junit", "sarif"))
     p.add_argument("--output", type=Path, default=None, metavar="FILE", help="write the report to FILE")
+    p.add_argument("--strict", action="store_true",
+                   help="treat any corpus warning as an error (exit 2)")
     langs(p)
     p.set_defaults(func=cmd_check)
 

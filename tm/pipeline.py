@@ -7,6 +7,7 @@ with a reason; boilerplate lines are counted as skipped too.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,12 @@ from . import check as check_stage
 from . import export as export_stage
 from .corpus import Corpus, load_corpus
 from .glossary import Glossary
-from .models import AlignedRelease, Finding, Release
+from .fileio import atomic_write_bytes
+from .models import AlignedRelease, Finding, InputError, Release
 from .segment import segment_release
+
+# A temporary file of tm/fileio.atomic_open for NAME: `.NAME.<mkstemp random>.tmp`.
+_TEMP_NAME = re.compile(r"\.(.+)\.[A-Za-z0-9_]{6,}\.tmp")
 
 # Skip reasons, in the order the summary prints them.
 SKIP_REASONS = (
@@ -125,8 +130,12 @@ def _boilerplate_lines(release: Release) -> int:
 
 def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
               src_lang: str = "ru", tgt_lang: str = "en", min_score: float | None = None,
-              profile: str = "generic", keep_duplicates: bool = False) -> Summary:
-    """The main job: read, segment, align, check and export a corpus into out_dir."""
+              profile: str = "generic", keep_duplicates: bool = False,
+              strict: bool = False) -> Summary:
+    """The main job: read, segment, align, check and export a corpus into out_dir.
+
+    `strict`: any warning is an InputError (the first one), raised before anything
+    is written."""
     corpus = load_corpus(corpus_dir, src_lang, tgt_lang)
     if min_score is None:
         min_score = align_stage.DEFAULT_MIN_SCORE
@@ -172,9 +181,12 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
         all_units.append((report, units))
         po_jobs.append((aligned, units))
 
+    if strict and summary.warnings:
+        raise InputError(f"{summary.warnings[0]} (--strict: nothing exported)")
+
     # The TMX writer decides per unit; the accounting follows its decisions.
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmx_path = out_dir / f"{corpus.root.resolve().name}.tmx"
+    tmx_path = out_dir / f"{corpus.root.resolve().name or 'corpus'}.tmx"
+    prepare_out_dir(out_dir, [tmx_path.name] + [f"po/{a.release_id}.po" for a, _ in po_jobs])
     flat = [u for _, units in all_units for u in units]
     stats = export_stage.write_tmx(flat, tmx_path, src_lang=src_lang, tgt_lang=tgt_lang,
                                    profile=profile, keep_duplicates=keep_duplicates,
@@ -200,6 +212,40 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
                               fuzzy_below=align_stage.FUZZY_SCORE)
         summary.po_paths.append(po_path)
     return summary
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def prepare_out_dir(out_dir: Path, names: list[str]) -> None:
+    """Create the output folder and check that every export path (relative to it)
+    stays inside it; remove temporary files a killed run left for these names.
+
+    A sub-folder (po/) that is a symbolic link pointing outside is refused. An
+    export file that is itself a symbolic link is harmless: the atomic rename
+    replaces the link, never the file it points to. Temporary files are named
+    `.NAME.<random>.tmp` (tm/fileio.py); two runs writing the same folder at once
+    are not supported."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    folders = set()
+    for name in names:
+        rel = Path(name)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise InputError(f"export name {name!r} would leave the output folder", out_dir)
+        target = out_dir / rel
+        if not _inside(target.parent, out_dir):
+            raise InputError(f"{target.parent} is a symbolic link pointing outside the output "
+                             "folder; remove it", out_dir)
+        folders.add(target.parent)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        wanted = {(out_dir / n).name for n in names if (out_dir / n).parent == folder}
+        for leftover in folder.glob(".*.tmp"):
+            m = _TEMP_NAME.fullmatch(leftover.name)
+            if m and m[1] in wanted and leftover.is_file() and not leftover.is_symlink():
+                leftover.unlink()
 
 
 def format_summary(summary: Summary) -> str:
@@ -230,4 +276,5 @@ def format_summary(summary: Summary) -> str:
 
 
 def write_report(summary: Summary, path: Path) -> None:
-    path.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    atomic_write_bytes(path, (json.dumps(summary.as_dict(), ensure_ascii=False, indent=2) + "\n")
+                       .encode("utf-8"))
