@@ -1,0 +1,261 @@
+"""Exports read by the real clients (issue 6): xmllint, gettext, translate-toolkit, OmegaT.
+
+Marked `clients`: CI installs `omegat gettext libxml2-utils` (.ci/run); a developer
+without Java skips them with `-m 'not clients'`. A missing tool fails the test
+instead of skipping it, unless TM_SKIP_MISSING_CLIENTS=1 is set."""
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import polib
+import pytest
+
+from conftest import SHARED
+from test_export import PAIRS_A, RELEASE_A, hostile_units, make_units, sample_units
+from tm.export import write_po, write_tmx
+from tm.models import TranslationUnit
+
+pytestmark = pytest.mark.clients
+
+DTD_PATH = SHARED / "schemas" / "tmx14.dtd"
+OMEGAT_JAR = Path("/usr/share/omegat/OmegaT.jar")
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("TM_SKIP_MISSING_CLIENTS") == "1":
+            pytest.skip(f"{tool} not installed")
+        pytest.fail(f"{tool} not installed (apt-get install omegat gettext libxml2-utils)")
+    return path
+
+
+def need_dtd() -> Path:
+    if not DTD_PATH.exists():
+        pytest.skip("../shared/schemas/tmx14.dtd not present")
+    return DTD_PATH
+
+
+def xmllint_valid(path: Path) -> subprocess.CompletedProcess:
+    need("xmllint")
+    return subprocess.run(["xmllint", "--noout", "--nonet", "--dtdvalid", str(need_dtd()), str(path)],
+                          capture_output=True, text=True)
+
+
+# --- TMX: xmllint --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("profile", ["generic", "omegat", "trados", "memoq"])
+def test_xmllint_validates_the_tmx_of_every_profile(tmp_path, profile):
+    path = tmp_path / f"{profile}.tmx"
+    write_tmx(sample_units() + hostile_units(), path, src_lang="ru", tgt_lang="en", profile=profile)
+    r = xmllint_valid(path)
+    assert r.returncode == 0, r.stderr
+
+
+def test_xmllint_would_reject_what_we_remove(tmp_path):
+    """The check has teeth: a control character as a character reference is not well-formed."""
+    path = tmp_path / "bad.tmx"
+    write_tmx(sample_units()[:1], path, src_lang="ru", tgt_lang="en")
+    text = path.read_text(encoding="utf-8").replace("ОДКБ</seg>", "ОДКБ&#x1;</seg>", 1)
+    path.write_text(text, encoding="utf-8")
+    assert xmllint_valid(path).returncode != 0
+
+
+# --- PO: msgfmt, msgcat ------------------------------------------------------------------------
+
+def _many_units(n: int = 400) -> list[TranslationUnit]:
+    """Sentences of every length, built from our own press-release vocabulary, with the
+    punctuation that matters for line breaking (quotes, dashes, NBSP, slashes, brackets)."""
+    rnd = random.Random(6)
+    ru_words = ("Генеральный секретарь ОДКБ «Взаимодействие-2023» военно-политической 6\u00a0500 "
+                "г. Минске (Республика Беларусь) — заявил: Совет/Комитет 12,5% №\u00a07 т.е. "
+                "Объединённого штаба «Поиск» Ген.-полк. А.Н. Сидоров коллективной безопасности; "
+                "«Эшелон-2024»… учения! \"кавычки\" \\ обратная").split(" ")
+    en_words = ("Secretary General of the CSTO Interaction-2023 military-political 6,500 Minsk "
+                "(Republic of Belarus) — said: Council/Committee 12.5% No.\u00a07 i.e. Joint Staff "
+                "“Search” Colonel General A.N. Sidorov collective security; Echelon-2024… "
+                "exercise! \"quotes\" \\ backslash").split(" ")
+    pairs = []
+    for i in range(n):
+        k = rnd.choice([1, 3, 8, 12, 15, 25, 40])
+        ru = " ".join(rnd.choice(ru_words) for _ in range(k)) + "."
+        en = " ".join(rnd.choice(en_words) for _ in range(k)) + "."
+        pairs.append((ru, en, "1-1", rnd.random()))
+    return make_units("2024-03-03-many", pairs)
+
+
+@pytest.mark.parametrize("units", [lambda: make_units(RELEASE_A, PAIRS_A), hostile_units, _many_units],
+                         ids=["release", "hostile", "many"])
+def test_msgfmt_check_passes_and_msgcat_leaves_the_po_unchanged(tmp_path, units):
+    need("msgfmt")
+    need("msgcat")
+    path = tmp_path / "r.po"
+    write_po(units(), path, src_lang="ru", tgt_lang="en", fuzzy_below=0.9)
+    r = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    r = subprocess.run(["msgcat", str(path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    ours = path.read_text(encoding="utf-8")
+    if r.stdout != ours:
+        diff = [(a, b) for a, b in zip(ours.splitlines(), r.stdout.splitlines()) if a != b][:3]
+        pytest.fail(f"msgcat rewrites the PO: {diff}")
+
+
+def test_polib_wrapping_differs_from_msgcat_which_is_why_we_write_po_ourselves(tmp_path):
+    """polib (1.2) wraps with textwrap; on this text gettext's tools wrap differently."""
+    need("msgcat")
+    path = tmp_path / "r.po"
+    write_po(_many_units(), path, src_lang="ru", tgt_lang="en", fuzzy_below=0.9)
+    polib_text = str(polib.pofile(str(path), wrapwidth=79))
+    msgcat_text = subprocess.run(["msgcat", str(path)], capture_output=True, text=True).stdout
+    assert polib_text != msgcat_text
+    assert path.read_text(encoding="utf-8") == msgcat_text
+
+
+# --- translate-toolkit -------------------------------------------------------------------------
+
+def test_translate_toolkit_reads_tmx_and_po_back_to_the_same_pairs(tmp_path):
+    from translate.storage import po as tt_po
+    from translate.storage import tmx as tt_tmx
+
+    units = sample_units()
+    write_tmx(units, tmp_path / "a.tmx", src_lang="ru", tgt_lang="en", keep_duplicates=True)
+    with open(tmp_path / "a.tmx", "rb") as fh:
+        store = tt_tmx.tmxfile(fh, sourcelanguage="ru", targetlanguage="en")
+    assert [(u.source, u.target) for u in store.units] == [(u.source, u.target) for u in units]
+    assert [u.getid() for u in store.units][:2] == [f"{RELEASE_A}:0", f"{RELEASE_A}:1"]
+
+    release = make_units(RELEASE_A, PAIRS_A)
+    write_po(release, tmp_path / "a.po", src_lang="ru", tgt_lang="en", fuzzy_below=0.9)
+    with open(tmp_path / "a.po", "rb") as fh:
+        store = tt_po.pofile(fh)
+    entries = [u for u in store.units if not u.isheader()]
+    assert [(u.source, u.target) for u in entries] == [(u.source, u.target) for u in release]
+    assert [u.isfuzzy() for u in entries] == [u.score < 0.9 for u in release]
+
+
+# Checks about the file's integrity: any finding is a bug of ours. The others (numbers written
+# 6 500 vs 6,500, sentence counts of 1-2 beads, end punctuation, capitals) judge the
+# translation, and press translations legitimately differ there; they are printed, not failed.
+INTEGRITY_CHECKS = ("untranslated", "escapes", "newlines", "tabs", "nplurals", "printf", "xmltags",
+                    "unchanged", "doublespacing", "brackets")
+
+
+def test_pofilter_finds_nothing_unexpected(tmp_path, capsys):
+    pofilter = Path(os.__file__).parents[2] / "bin" / "pofilter"
+    exe = shutil.which("pofilter") or (str(pofilter) if pofilter.exists() else None)
+    if exe is None:
+        import sys
+        exe = str(Path(sys.executable).with_name("pofilter"))
+    release = make_units(RELEASE_A, PAIRS_A)
+    write_po(release, tmp_path / "in.po", src_lang="ru", tgt_lang="en", fuzzy_below=0.9)
+    r = subprocess.run([exe, "--nofuzzy", "-i", str(tmp_path / "in.po"), "-o", str(tmp_path / "out.po")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    found = polib.pofile(str(tmp_path / "out.po"))
+    checks = {}
+    for entry in found:
+        for line in entry.tcomment.splitlines():
+            m = re.match(r"\(pofilter\) (\w+)", line)
+            if m:
+                checks.setdefault(m.group(1), []).append(entry.msgid[:40])
+    with capsys.disabled():
+        print(f"\npofilter findings on the sample release: {checks or 'none'}")
+    assert not set(checks) & set(INTEGRITY_CHECKS), checks
+
+
+# --- OmegaT ------------------------------------------------------------------------------------
+
+OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<omegat>
+<project version="1.0">
+<source_dir>__DEFAULT__</source_dir>
+<target_dir>__DEFAULT__</target_dir>
+<tm_dir>__DEFAULT__</tm_dir>
+<glossary_dir>__DEFAULT__</glossary_dir>
+<glossary_file>__DEFAULT__</glossary_file>
+<dictionary_dir>__DEFAULT__</dictionary_dir>
+<source_lang>{src}</source_lang>
+<target_lang>{tgt}</target_lang>
+<source_tok>org.omegat.tokenizer.LuceneRussianTokenizer</source_tok>
+<target_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</target_tok>
+<sentence_seg>true</sentence_seg>
+<support_default_translations>true</support_default_translations>
+<remove_tags>false</remove_tags>
+</project>
+</omegat>
+"""
+
+
+def run_omegat(project: Path, sources: dict[str, str], tmx: Path, *, src: str = "ru", tgt: str = "en",
+               segmentation: Path | None = None) -> dict:
+    """Run OmegaT console-translate on a throw-away project; return its statistics and targets.
+
+    OmegaT fills a segment from tm/auto/*.tmx when a unit's source equals the segment."""
+    need("java")
+    if not OMEGAT_JAR.exists():
+        if os.environ.get("TM_SKIP_MISSING_CLIENTS") == "1":
+            pytest.skip("OmegaT not installed")
+        pytest.fail(f"{OMEGAT_JAR} missing (apt-get install omegat)")
+    for sub in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
+        (project / sub).mkdir(parents=True, exist_ok=True)
+    (project / "omegat.project").write_text(OMEGAT_PROJECT.format(src=src, tgt=tgt), encoding="utf-8")
+    for name, text in sources.items():
+        (project / "source" / name).write_text(text, encoding="utf-8")
+    shutil.copy(tmx, project / "tm" / "auto" / tmx.name)
+    if segmentation is not None:
+        shutil.copy(segmentation, project / "omegat" / segmentation.name)
+    home = project.parent / f"{project.name}-home"      # OmegaT keeps its preferences in $HOME
+    home.mkdir(exist_ok=True)
+    r = subprocess.run(["java", "-Djava.awt.headless=true", f"-Duser.home={home}", "-jar", str(OMEGAT_JAR),
+                        str(project), "--mode=console-translate"],
+                       capture_output=True, text=True, timeout=600, env=dict(os.environ, HOME=str(home)))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    log = r.stdout + r.stderr
+    assert "Exception" not in log or "TMX" not in log, log[-3000:]
+    stats = (project / "omegat" / "project_stats.txt").read_text(encoding="utf-8")
+    total = int(re.search(r"^Total:\s+(\d+)", stats, re.M).group(1))
+    remaining = int(re.search(r"^Remaining:\s+(\d+)", stats, re.M).group(1))
+    unique = int(re.search(r"^Unique:\s+(\d+)", stats, re.M).group(1))
+    unique_remaining = int(re.search(r"^Unique Remaining:\s+(\d+)", stats, re.M).group(1))
+    targets = {name: (project / "target" / name).read_text(encoding="utf-8") for name in sources}
+    return {"total": total, "remaining": remaining, "filled": total - remaining, "unique": unique,
+            "unique_filled": unique - unique_remaining, "targets": targets, "log": log}
+
+
+def test_omegat_fills_segments_from_our_tmx_with_both_language_code_styles(tmp_path):
+    # A source document a translator would get: each sentence on its own line (so OmegaT's
+    # abbreviation rules do not come into it; the shipped-corpus test covers those).
+    units = make_units(RELEASE_A, [p for p in PAIRS_A if "г. " not in p[0] and "И.Н. " not in p[0]])
+    doc = "\n\n".join(u.source for u in units) + "\n"
+    for profile, codes in (("generic", ("ru", "en")), ("omegat", ("ru-RU", "en-GB"))):
+        tmx = tmp_path / f"{profile}.tmx"
+        write_tmx(units, tmx, src_lang="ru", tgt_lang="en", profile=profile)
+        res = run_omegat(tmp_path / f"p-{profile}", {"release.txt": doc}, tmx, src=codes[0], tgt=codes[1])
+        assert res["total"] == len(units) == 4 and res["unique"] == 3, res
+        assert res["filled"] == 4, (profile, res["targets"])
+        # a repeated source with two translations: OmegaT takes one of them
+        for u in units:
+            if sum(v.source == u.source for v in units) == 1:
+                assert u.target in res["targets"]["release.txt"], (profile, u.target)
+
+
+def test_hostile_tmx_still_imports_into_omegat(tmp_path):
+    """OmegaT drops a whole TMX over one bad character, and exits 0: prove ours loads."""
+    units = hostile_units()
+    tmx = tmp_path / "hostile.tmx"
+    write_tmx(units, tmx, src_lang="ru", tgt_lang="en")
+    assert xmllint_valid(tmx).returncode == 0
+    # The translator's source document has the same sentences, without the control characters.
+    doc = ("Учения «Рубеж\u00a0&\u00a0<Щит>» ]]> начались.\n\n"
+           "Обычное предложение.   \n")
+    res = run_omegat(tmp_path / "p", {"release.txt": doc}, tmx)
+    assert res["total"] == 2 and res["filled"] == 2, res["targets"]
+    out = res["targets"]["release.txt"]
+    assert "The exercise \u201cRubezh & <Shield>\u201d ]]> began." in out
+    assert "An ordinary sentence." in out
