@@ -1,0 +1,430 @@
+"""`tm check`: terminology and number checks on aligned release pairs, and their reports.
+
+Rules, applied to every bead with both sides non-empty:
+- deprecated-term: the English uses a deprecated term of a concept;
+- missing-term: the Russian names a concept and the English has none of its
+  preferred or admitted terms (nor a deprecated one, which is reported as such);
+- year-mismatch: an exercise or operation appears on both sides with different years;
+- number-mismatch: a number on one side is not on the other (6 500 = 6,500,
+  1,5 тыс. = 1,500, «25 июля 2024 года» = 25 July 2024 = 25.07.2024). Number
+  words ("three", «трое») never raise a finding; they only let a figure on the
+  other side count as present. Years inside glossary names are left to
+  year-mismatch.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from tm import __version__
+from tm.data import read_lines
+from tm.glossary import Glossary, Match, russian_lemmas
+from tm.models import AlignedRelease, Finding, Sentence
+
+RULES = {
+    "deprecated-term": "The English uses a deprecated term of a glossary concept.",
+    "missing-term": "The Russian names a glossary concept; the English has none of its preferred or admitted terms.",
+    "year-mismatch": "An exercise or operation has a different year in the English than in the Russian.",
+    "number-mismatch": "A number in one language is missing from the other.",
+}
+SEVERITY = {rule: "error" for rule in RULES}
+FORMATS = ("text", "json", "junit", "sarif")
+
+
+# ---------------------------------------------------------------- numbers
+
+@lru_cache(maxsize=None)
+def _table(name: str, lang: str) -> dict[str, str]:
+    out = {}
+    for line in read_lines("glossary", name):
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[0] == lang:
+            out[parts[1].strip().lower()] = parts[2].strip()
+    return out
+
+
+def _months(lang: str) -> dict[str, int]:
+    return {k: int(v) for k, v in _table("months.tsv", lang).items()}
+
+
+def _multipliers(lang: str) -> dict[str, Decimal]:
+    return {k: Decimal(v) for k, v in _table("multipliers.tsv", lang).items()}
+
+
+def _number_words(lang: str) -> dict[str, str]:
+    return _table("number_words.tsv", lang)
+
+
+_SPACE = "[ \u00a0\u202f\u2009]"
+# a figure: 6 500 / 6,500 / 1,5 / 1.5 / 2022 (thousands groups only after 1-3 digits)
+_NUMBER = {
+    "ru": re.compile(rf"(?<![\d.,])(\d{{1,3}}(?:{_SPACE}\d{{3}})+|\d+)(?:,(\d+))?(?![\d])"),
+    "en": re.compile(rf"(?<![\d.,])(\d{{1,3}}(?:(?:,|{_SPACE})\d{{3}})+|\d+)(?:\.(\d+))?(?![\d])"),
+}
+_NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./](\d{4})(?![\d])")
+_TIME = {"ru": re.compile(r"(?<![\d.,:])([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d,])"),
+         "en": re.compile(r"(?<![\d.,:])([01]?\d|2[0-3]):([0-5]\d)(?![\d])")}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _canon(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _date_atom(day: int, month: int) -> str | None:
+    if 1 <= day <= 31 and 1 <= month <= 12:
+        return f"date:{day:02d}.{month:02d}"
+    return None
+
+
+def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> tuple[dict[str, int], set[str]]:
+    """The numbers of a text, normalised.
+
+    Returns (figures, words): `figures` maps each normalised value written in
+    digits to its offset in the text (days of a date become "date:DD.MM", the
+    year stays a number); `words` holds the values of number words, which only
+    ever satisfy. Spans in `skip` (glossary names with a year) are ignored."""
+    figures: dict[str, int] = {}
+    used: list[tuple[int, int]] = list(skip)
+
+    def free(a: int, b: int) -> bool:
+        return not any(a < e and s < b for s, e in used)
+
+    def add(value: str, at: int) -> None:
+        figures.setdefault(value, at)
+
+    months = _months(lang)
+    # 25.07.2024
+    for m in _NUMERIC_DATE.finditer(text):
+        if not free(*m.span()):
+            continue
+        atom = _date_atom(int(m.group(1)), int(m.group(2)))
+        if atom:
+            add(atom, m.start())
+            add(str(int(m.group(3))), m.start())
+            used.append(m.span())
+    # times: 10:00 (Russian also 10.00)
+    for m in _TIME.get(lang, _TIME["en"]).finditer(text):
+        if free(*m.span()):
+            add(f"time:{int(m.group(1))}:{m.group(2)}", m.start())
+            used.append(m.span())
+    # 25 июля / 25 July / July 25
+    words = [(w.group().lower().rstrip("."), w.start(), w.end()) for w in _WORD.finditer(text)]
+    for w, ws, we in words:
+        month = months.get(w)
+        if month is None:
+            continue
+        before = re.search(r"(?<![\d.,])(\d{1,2})(?:-?(?:го|st|nd|rd|th))?\s+$", text[max(0, ws - 8):ws])
+        after = re.match(r"\s+(\d{1,2})(?:st|nd|rd|th)?(?![\d])", text[we:we + 8])
+        if before:
+            a = max(0, ws - 8) + before.start(1)
+            b = max(0, ws - 8) + before.end(1)
+            if free(a, b):
+                atom = _date_atom(int(before.group(1)), month)
+                if atom:
+                    add(atom, a)
+                    used.append((a, b))
+                    continue
+        if after and lang == "en":
+            a, b = we + after.start(1), we + after.end(1)
+            if free(a, b):
+                atom = _date_atom(int(after.group(1)), month)
+                if atom:
+                    add(atom, a)
+                    used.append((a, b))
+    # plain figures, with a multiplier word after them
+    multipliers = _multipliers(lang)
+    pattern = _NUMBER.get(lang, _NUMBER["en"])
+    for m in pattern.finditer(text):
+        if not free(*m.span()):
+            continue
+        whole = re.sub(r"[ \u00a0\u202f\u2009,]", "", m.group(1))
+        try:
+            value = Decimal(whole + ("." + m.group(2) if m.group(2) else ""))
+        except InvalidOperation:
+            continue
+        nxt = _WORD.match(text[m.end():].lstrip(" \u00a0\u202f\u2009"))
+        if nxt:
+            factor = multipliers.get(nxt.group().lower())
+            if factor is not None:
+                value *= factor
+        add(_canon(value), m.start())
+    # number words: satisfy only
+    word_values: set[str] = set()
+    table = _number_words(lang)
+    for w, _ws, _we in words:
+        if lang == "ru":
+            for lemma in russian_lemmas(w):
+                if lemma in table:
+                    word_values.add(table[lemma])
+        elif w in table:
+            word_values.add(table[w])
+    return figures, word_values
+
+
+# ---------------------------------------------------------------- the rules
+
+def _bead_side(sentences: list[Sentence], indices: tuple[int, ...]) -> list[Sentence]:
+    return [sentences[i] for i in indices]
+
+
+def _join(sentences: list[Sentence]) -> str:
+    return " ".join(s.text for s in sentences)
+
+
+def _expected(glossary: Glossary, concept: str, lang: str, year: int | None) -> str | None:
+    term = glossary.preferred(concept, lang)
+    return term.render(year) if term else None
+
+
+def check_release(aligned: AlignedRelease, glossary: Glossary,
+                  src_lang: str = "ru", tgt_lang: str = "en") -> list[Finding]:
+    """All findings for one aligned release pair, in bead order."""
+    findings: list[Finding] = []
+    tgt_file = str(aligned.tgt.path) if aligned.tgt is not None else None
+    for bead in aligned.beads:
+        if not bead.src or not bead.tgt:
+            continue
+        src_sents = _bead_side(aligned.src_sentences, bead.src)
+        tgt_sents = _bead_side(aligned.tgt_sentences, bead.tgt)
+        src_text, tgt_text = _join(src_sents), _join(tgt_sents)
+        base = dict(release=aligned.release_id, src_index=bead.src[0], tgt_index=bead.tgt[0],
+                    src_text=src_text, tgt_text=tgt_text, file=tgt_file)
+
+        src_matches = [m for s in src_sents for m in glossary.find(s.text, src_lang)]
+        tgt_matches: list[tuple[Sentence, Match]] = [
+            (s, m) for s in tgt_sents for m in glossary.find(s.text, tgt_lang)]
+
+        def finding(rule: str, message: str, line: int, **kw) -> Finding:
+            return Finding(rule=rule, severity=SEVERITY[rule], message=message, line=line, **base, **kw)
+
+        # deprecated-term: one finding per concept per bead
+        reported: set[str] = set()
+        for sent, m in tgt_matches:
+            if m.status == "deprecated" and m.concept not in reported:
+                reported.add(m.concept)
+                expected = _expected(glossary, m.concept, tgt_lang, m.year)
+                findings.append(finding(
+                    "deprecated-term",
+                    f"deprecated term \"{m.form}\" for {m.concept}; use \"{expected}\"",
+                    sent.line, concept=m.concept, found=m.form, expected=expected))
+
+        # missing-term and year-mismatch
+        src_by_concept: dict[str, list[Match]] = {}
+        for m in src_matches:
+            if m.status != "deprecated":
+                src_by_concept.setdefault(m.concept, []).append(m)
+        tgt_by_concept: dict[str, list[tuple[Sentence, Match]]] = {}
+        for sent, m in tgt_matches:
+            tgt_by_concept.setdefault(m.concept, []).append((sent, m))
+        for concept, ms in src_by_concept.items():
+            there = tgt_by_concept.get(concept, [])
+            if not there:
+                year = next((m.year for m in ms if m.year is not None), None)
+                expected = _expected(glossary, concept, tgt_lang, year)
+                findings.append(finding(
+                    "missing-term",
+                    f"\"{ms[0].form}\" ({concept}) is not translated as \"{expected}\"",
+                    tgt_sents[0].line, concept=concept, expected=expected))
+                continue
+            if concept in reported:
+                continue
+            src_years = sorted({m.year for m in ms if m.year is not None})
+            tgt_years = sorted({m.year for _s, m in there if m.year is not None})
+            if (src_years or tgt_years) and src_years != tgt_years:
+                odd = [(s, m) for s, m in there if m.year not in src_years] or there
+                found = ", ".join(dict.fromkeys(m.form for _s, m in odd))
+                expected = ", ".join(_expected(glossary, concept, tgt_lang, y) or "" for y in src_years) or None
+                findings.append(finding(
+                    "year-mismatch",
+                    f"\"{found}\" where the Russian says \"{', '.join(dict.fromkeys(m.form for m in ms))}\"",
+                    odd[0][0].line, concept=concept, found=found, expected=expected))
+
+        # number-mismatch: one finding per bead
+        src_fig: dict[str, int] = {}
+        src_words: set[str] = set()
+        for s in src_sents:
+            skip = [(m.start, m.end) for m in glossary.find(s.text, src_lang) if m.year is not None]
+            fig, words = extract_numbers(s.text, src_lang, skip)
+            for k in fig:
+                src_fig.setdefault(k, 0)
+            src_words |= words
+        tgt_fig: dict[str, Sentence] = {}
+        tgt_words: set[str] = set()
+        for s in tgt_sents:
+            skip = [(m.start, m.end) for m in glossary.find(s.text, tgt_lang) if m.year is not None]
+            fig, words = extract_numbers(s.text, tgt_lang, skip)
+            for k in fig:
+                tgt_fig.setdefault(k, s)
+            tgt_words |= words
+        only_src = [v for v in src_fig if v not in tgt_fig and v not in tgt_words]
+        only_tgt = [v for v in tgt_fig if v not in src_fig and v not in src_words]
+        if only_src or only_tgt:
+            line = tgt_fig[only_tgt[0]].line if only_tgt else tgt_sents[0].line
+            parts = []
+            if only_src:
+                parts.append("Russian " + ", ".join(_show(v) for v in only_src) + " not in the English")
+            if only_tgt:
+                parts.append("English " + ", ".join(_show(v) for v in only_tgt) + " not in the Russian")
+            findings.append(finding(
+                "number-mismatch", "; ".join(parts), line,
+                found=", ".join(_show(v) for v in only_tgt) or None,
+                expected=", ".join(_show(v) for v in only_src) or None))
+    return findings
+
+
+def _show(value: str) -> str:
+    if value.startswith("date:"):
+        return value[5:]
+    if value.startswith("time:"):
+        return value[5:]
+    return value
+
+
+# ---------------------------------------------------------------- reports
+
+def summarize(findings, releases: list[str] | None = None) -> dict:
+    """Counts for the report.
+
+    `findings` is a list of findings, or a dict {release id: its findings} (then
+    every release checked, clean ones too, is counted); `releases` = ids of every
+    release checked."""
+    if isinstance(findings, dict):
+        releases = list(findings) if releases is None else releases
+        findings = [f for fs in findings.values() for f in fs]
+    ids = list(releases) if releases is not None else list(dict.fromkeys(f.release for f in findings))
+    by_rule = Counter(f.rule for f in findings)
+    by_sev = Counter(f.severity for f in findings)
+    return {
+        "releases": len(ids),
+        "release_ids": ids,
+        "findings": len(findings),
+        "errors": by_sev.get("error", 0),
+        "warnings": by_sev.get("warning", 0),
+        "by_rule": {rule: by_rule.get(rule, 0) for rule in RULES},
+    }
+
+
+def _full_summary(findings: list[Finding], summary: dict | None) -> dict:
+    """The caller's summary completed with the counts it lacks."""
+    summary = dict(summary or {})
+    ids = summary.get("release_ids")
+    if ids is None and isinstance(summary.get("releases"), (list, tuple)):
+        ids = list(summary["releases"])
+    merged = summarize(findings, ids)
+    merged.update({k: v for k, v in summary.items() if k != "releases" or isinstance(v, int)})
+    if ids is not None:
+        merged["release_ids"] = ids
+        merged["releases"] = len(ids)
+    return merged
+
+
+def finding_dict(f: Finding) -> dict:
+    return asdict(f)
+
+
+def _uri(path: str | None) -> str:
+    if not path:
+        return ""
+    p = Path(path)
+    try:
+        p = p.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        pass
+    return p.as_posix()
+
+
+def format_findings(findings: list[Finding], fmt: str = "text", summary: dict | None = None) -> str:
+    """The report in one of FORMATS (text, json, junit, sarif)."""
+    summary = _full_summary(findings, summary)
+    if fmt == "text":
+        return _text(findings, summary)
+    if fmt == "json":
+        return json.dumps({"findings": [finding_dict(f) for f in findings], "summary": summary},
+                          ensure_ascii=False, indent=2) + "\n"
+    if fmt == "junit":
+        return _junit(findings, summary)
+    if fmt == "sarif":
+        return _sarif(findings, summary)
+    raise ValueError(f"unknown report format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+
+
+def _text(findings: list[Finding], summary: dict) -> str:
+    lines = [f"{_uri(f.file) or f.release}:{f.line or 0}: {f.rule}: {f.message}" for f in findings]
+    rules = ", ".join(f"{n} {r}" for r, n in summary["by_rule"].items() if n)
+    lines.append(
+        f"tm check: {summary['findings']} finding(s) ({summary['errors']} error(s), "
+        f"{summary['warnings']} warning(s)) in {summary['releases']} release(s)"
+        + (f": {rules}" if rules else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _junit(findings: list[Finding], summary: dict) -> str:
+    from lxml import etree
+
+    by_release: dict[str, list[Finding]] = {}
+    for rid in summary.get("release_ids", []):
+        by_release.setdefault(rid, [])
+    for f in findings:
+        by_release.setdefault(f.release, []).append(f)
+    suites = etree.Element("testsuites", name="tm check", tests=str(len(by_release)),
+                           failures=str(sum(1 for fs in by_release.values() if fs)), errors="0")
+    suite = etree.SubElement(suites, "testsuite", name="tm check", tests=str(len(by_release)),
+                             failures=str(sum(1 for fs in by_release.values() if fs)),
+                             errors="0", skipped="0")
+    for rid, fs in by_release.items():
+        case = etree.SubElement(suite, "testcase", classname="tm.check", name=rid)
+        if fs and fs[0].file:
+            case.set("file", _uri(fs[0].file))
+        for f in fs:
+            fail = etree.SubElement(case, "failure", type=f.rule, message=f.message)
+            fail.text = (f"{_uri(f.file)}:{f.line}: {f.severity}: {f.message}\n"
+                         f"ru: {f.src_text}\nen: {f.tgt_text}\n")
+    return etree.tostring(suites, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")
+
+
+def _sarif(findings: list[Finding], summary: dict) -> str:
+    rule_ids = list(RULES)
+    results = []
+    for f in findings:
+        result = {
+            "ruleId": f.rule,
+            "ruleIndex": rule_ids.index(f.rule) if f.rule in rule_ids else -1,
+            "level": "error" if f.severity == "error" else "warning",
+            "message": {"text": f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.file) or f.release},
+                    "region": {"startLine": f.line or 1},
+                }
+            }],
+            "properties": {k: v for k, v in finding_dict(f).items()
+                           if k in ("release", "concept", "found", "expected", "src_index",
+                                    "tgt_index", "src_text", "tgt_text")},
+        }
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "tm check",
+                "version": __version__,
+                "rules": [{
+                    "id": rule,
+                    "name": rule.replace("-", " ").title().replace(" ", ""),
+                    "shortDescription": {"text": text},
+                    "defaultConfiguration": {"level": SEVERITY[rule]},
+                } for rule, text in RULES.items()],
+            }},
+            "results": results,
+            "properties": {"summary": summary},
+        }],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,512 @@
+"""The controlled glossary: a concept-oriented TSV table and an inflection-aware matcher.
+
+Table (UTF-8, TAB-separated, `#` lines are comments):
+
+    concept	lang	term	status	kind	note
+
+One row per term. `status` is preferred | admitted | deprecated. A term may hold
+`{year}` (exercise names), which matches a four-digit year.
+
+Matching works on tokens, not on strings:
+- Russian words are compared by lemma (pymorphy3), so «Генерального секретаря ОДКБ»
+  matches the term «Генеральный секретарь ОДКБ»; ё = е; case is ignored.
+- English words are compared singular-insensitively ("Forces" = "Force"), the
+  possessive is dropped, "the" is optional, and a capitalised term word (a proper
+  name) only matches a capitalised word, so "search" never matches "Search-{year}".
+- Quotes («» "" „“) and hyphens/dashes are ignored between tokens, so
+  «Взаимодействие-2022», "Interaction - 2022" and Interaction-2022 are the same.
+- A `{year}` term also matches its bare name when it is capitalised and quoted
+  ("Interaction" exercise); such a match has no year.
+Overlapping matches resolve to the longest (so «заместитель Генерального
+секретаря ОДКБ» is the deputy, not the Secretary General). The glossary is indexed
+by the first token of each term: the cost grows with the text, not with the
+glossary size.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tm.data import read_lines
+from tm.models import InputError
+
+HEADER = ("concept", "lang", "term", "status", "kind", "note")
+STATUSES = ("preferred", "admitted", "deprecated")
+YEAR = "{year}"
+
+CONCEPT_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")   # an XML ID, so TBX can carry it
+LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
+KIND = re.compile(r"[a-z][a-z0-9_-]*\Z")
+
+# Typographic classes (not language data): any of these is "a quote" / "a dash".
+QUOTES = "\"'«»„“”‟‘’‚‹›"
+DASHES = "-‐‑‒–—―−"
+
+_TOKEN = re.compile(
+    r"(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
+    r"|(?P<num>\d+)"
+    rf"|(?P<dash>[{re.escape(DASHES)}])"
+    rf"|(?P<quote>[{re.escape(QUOTES)}])"
+    r"|(?P<punct>[^\s\w])"
+)
+_YEAR_SLOT = "\uE000"   # stands for {year} while a term is tokenised
+
+
+@dataclass(frozen=True)
+class Term:
+    """One row of the glossary table."""
+
+    concept: str
+    lang: str
+    term: str
+    status: str
+    kind: str
+    note: str = ""
+    line: int | None = None   # 1-based line in the file it came from
+
+    @property
+    def has_year(self) -> bool:
+        return YEAR in self.term
+
+    def render(self, year: int | None = None) -> str:
+        """The term as it should appear, with the year filled in where known."""
+        return self.term.replace(YEAR, str(year)) if year is not None else self.term
+
+
+@dataclass(frozen=True)
+class Match:
+    """A glossary term found in a text."""
+
+    concept: str
+    term: str          # the glossary term that matched (as written in the table)
+    status: str
+    kind: str
+    form: str          # the text as found (exact slice text[start:end])
+    start: int
+    end: int
+    year: int | None = None
+    lang: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.concept}:{self.year}" if self.year is not None else self.concept
+
+
+# ---------------------------------------------------------------- tokens
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str               # word | num | punct
+    raw: str                # as written (possessive dropped)
+    keys: frozenset[str]    # what it compares by (lemmas, singular, digits)
+    start: int
+    end: int
+
+
+_MORPH = None
+
+
+def _morph():
+    global _MORPH
+    if _MORPH is None:
+        import pymorphy3  # loaded once, lazily: start-up of commands that don't match stays fast
+
+        _MORPH = pymorphy3.MorphAnalyzer()
+    return _MORPH
+
+
+@lru_cache(maxsize=200_000)
+def russian_lemmas(word: str) -> frozenset[str]:
+    """All dictionary forms pymorphy3 proposes, plus the word itself (ё = е).
+
+    The word itself is kept because for unknown surnames pymorphy3 may not
+    propose the nominative it was given (Тасмагамбетов -> тасмагамбет)."""
+    low = word.lower().replace("ё", "е")
+    forms = {low}
+    for parse in _morph().parse(low):
+        forms.add(parse.normal_form.replace("ё", "е"))
+    return frozenset(forms)
+
+
+def english_singular(word: str) -> str:
+    """A crude singular, applied the same way to terms and text."""
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("sses", "xes", "ches", "shes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+@lru_cache(maxsize=None)
+def _optional_words(lang: str) -> frozenset[str]:
+    words = set()
+    for line in read_lines("glossary", "optional_words.tsv"):
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0] == lang:
+            words.add(parts[1].strip().lower())
+    return frozenset(words)
+
+
+def _word_keys(raw: str, lang: str) -> frozenset[str]:
+    if lang == "ru":
+        return russian_lemmas(raw)
+    if lang == "en":
+        return frozenset({english_singular(raw)})
+    return frozenset({raw.lower()})
+
+
+def tokenize(text: str, lang: str) -> list[_Tok]:
+    """Matchable tokens: quotes, dashes and optional words are left out."""
+    optional = _optional_words(lang)
+    tokens: list[_Tok] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind in ("dash", "quote"):
+            continue
+        raw = m.group()
+        start, end = m.span()
+        if kind == "word":
+            # possessive: CSTO's, Ministers' (the trailing apostrophe is a quote token)
+            if raw[-2:] in ("'s", "’s") and lang == "en":
+                raw = raw[:-2]
+                end -= 2
+            if raw.lower() in optional:
+                continue
+            tokens.append(_Tok("word", raw, _word_keys(raw, lang), start, end))
+        elif kind == "num":
+            tokens.append(_Tok("num", raw, frozenset({raw}), start, end))
+        else:
+            tokens.append(_Tok("punct", raw, frozenset({raw}), start, end))
+    return tokens
+
+
+# ---------------------------------------------------------------- compiled terms
+
+@dataclass(frozen=True)
+class _Slot:
+    kind: str                 # word | num | punct | year
+    keys: frozenset[str] = frozenset()
+    case: str | None = None   # exact (acronym) | cap (proper name) | None
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    term: Term
+    slots: tuple[_Slot, ...]
+    yearless: bool = False    # the bare name of a {year} term: needs capital + quotes
+
+
+def _case_rule(raw: str, lang: str) -> str | None:
+    """How a term word constrains case: acronyms exactly (English), proper names
+    need a capital (a capitalised term word is a proper name in both languages;
+    «коллективные силы» in lower case is generic, «Коллективные силы» the body)."""
+    if lang != "en":
+        return "cap" if raw[0].isupper() else None
+    letters = [c for c in raw if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return "exact"
+    if raw[0].isupper():
+        return "cap"
+    return None
+
+
+def _compile(term: Term) -> list[_Pattern]:
+    text = term.term.replace(YEAR, f" {_YEAR_SLOT} ")
+    slots: list[_Slot] = []
+    for piece in re.split(f"({_YEAR_SLOT})", text):
+        if piece == _YEAR_SLOT:
+            slots.append(_Slot("year"))
+            continue
+        for tok in tokenize(piece, term.lang):
+            if tok.kind == "word":
+                slots.append(_Slot("word", tok.keys, _case_rule(tok.raw, term.lang), tok.raw))
+            else:
+                slots.append(_Slot(tok.kind, tok.keys, None, tok.raw))
+    patterns = []
+    if slots:
+        patterns.append(_Pattern(term, tuple(slots)))
+    if any(s.kind == "year" for s in slots):
+        bare = tuple(s for s in slots if s.kind != "year")
+        if bare:
+            patterns.append(_Pattern(term, bare, yearless=True))
+    return patterns
+
+
+def _slot_accepts(slot: _Slot, tok: _Tok) -> bool:
+    if slot.kind == "year":
+        return tok.kind == "num" and len(tok.raw) == 4 and 1900 <= int(tok.raw) <= 2099
+    if slot.kind != tok.kind:
+        return False
+    if slot.kind != "word":
+        return tok.raw == slot.raw
+    if slot.case == "exact":
+        return tok.raw == slot.raw
+    if not (slot.keys & tok.keys):
+        return False
+    if slot.case == "cap" and not tok.raw[0].isupper():
+        return False
+    return True
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    before = text[:start].rstrip()
+    after = text[end:].lstrip()
+    return bool(before) and before[-1] in QUOTES and bool(after) and after[0] in QUOTES
+
+
+# ---------------------------------------------------------------- the glossary
+
+class Glossary:
+    """The rows of a glossary table and an index for matching them."""
+
+    def __init__(self, terms: list[Term], path: str | Path | None = None):
+        self.path = path
+        self.terms: list[Term] = list(terms)
+        _validate(self.terms, path)
+        self.concepts: dict[str, list[Term]] = {}
+        for t in self.terms:
+            self.concepts.setdefault(t.concept, []).append(t)
+        # first-token index per language: key -> patterns starting with that key
+        self._index: dict[str, dict[str, list[_Pattern]]] = {}
+        for t in self.terms:
+            for pattern in _compile(t):
+                first = pattern.slots[0]
+                keys = ("<year>",) if first.kind == "year" else first.keys
+                lang_index = self._index.setdefault(t.lang, {})
+                for key in keys:
+                    lang_index.setdefault(key, []).append(pattern)
+        self._find_cache: dict[tuple[str, str], tuple[Match, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def languages(self) -> list[str]:
+        return sorted({t.lang for t in self.terms})
+
+    def kind(self, concept: str) -> str:
+        return self.concepts[concept][0].kind
+
+    def preferred(self, concept: str, lang: str) -> Term | None:
+        for t in self.concepts.get(concept, ()):
+            if t.lang == lang and t.status == "preferred":
+                return t
+        return None
+
+    def find(self, text: str, lang: str) -> list[Match]:
+        """Every glossary term in `text`, longest first where they overlap, in text order."""
+        cache_key = (text, lang)
+        hit = self._find_cache.get(cache_key)
+        if hit is None:
+            hit = tuple(self._find(text, lang))
+            if len(self._find_cache) > 100_000:
+                self._find_cache.clear()
+            self._find_cache[cache_key] = hit
+        return list(hit)
+
+    def concept_keys(self, text: str, lang: str) -> frozenset[str]:
+        """Concept ids found in `text` ("interaction:2022" for an exercise with its year)."""
+        return frozenset(m.key for m in self.find(text, lang))
+
+    def _find(self, text: str, lang: str) -> list[Match]:
+        index = self._index.get(lang)
+        if not index:
+            return []
+        tokens = tokenize(text, lang)
+        candidates: list[tuple[int, int, int, _Pattern, int | None]] = []
+        for i, tok in enumerate(tokens):
+            keys = tok.keys if tok.kind == "word" else ()
+            if tok.kind == "num" and len(tok.raw) == 4:
+                keys = ("<year>",)
+            seen: set[int] = set()
+            for key in keys:
+                for pattern in index.get(key, ()):
+                    if id(pattern) in seen:
+                        continue
+                    seen.add(id(pattern))
+                    n = len(pattern.slots)
+                    if i + n > len(tokens):
+                        continue
+                    year = None
+                    for slot, t in zip(pattern.slots, tokens[i:i + n]):
+                        if not _slot_accepts(slot, t):
+                            break
+                        if slot.kind == "year":
+                            year = int(t.raw)
+                    else:
+                        start, end = tokens[i].start, tokens[i + n - 1].end
+                        if pattern.yearless and not (
+                            tokens[i].raw[0].isupper() and _quoted(text, start, end)
+                        ):
+                            continue
+                        candidates.append((start, end, n, pattern, year))
+        # longest first (tokens, then characters), then leftmost; drop overlaps
+        candidates.sort(key=lambda c: (-c[2], -(c[1] - c[0]), c[0], c[3].yearless))
+        taken: list[tuple[int, int]] = []
+        chosen = []
+        for start, end, _n, pattern, year in candidates:
+            if any(start < e and s < end for s, e in taken):
+                continue
+            taken.append((start, end))
+            t = pattern.term
+            chosen.append(Match(t.concept, t.term, t.status, t.kind, text[start:end],
+                                start, end, year, lang))
+        chosen.sort(key=lambda m: m.start)
+        return chosen
+
+
+def _validate(terms: list[Term], path) -> None:
+    seen: dict[tuple[str, str], Term] = {}
+    first_of: dict[str, Term] = {}
+    for t in terms:
+        first = first_of.setdefault(t.concept, t)
+        if t.kind != first.kind:
+            raise InputError(
+                f"concept {t.concept!r} has kind {t.kind!r} here but {first.kind!r} on line {first.line}",
+                path, t.line)
+        written = t.term.lower() if t.lang == "ru" else t.term   # English case is meaningful
+        norm = (t.lang, " ".join(written.replace("ё", "е").split()))
+        other = seen.get(norm)
+        if other is not None:
+            where = f"line {other.line}" if other.line else "another row"
+            raise InputError(f"term {t.term!r} ({t.lang}) is already listed on {where}"
+                             f" (concept {other.concept!r})", path, t.line)
+        seen[norm] = t
+    for concept, first in first_of.items():
+        langs = {t.lang for t in terms if t.concept == concept}
+        for lang in sorted(langs):
+            if not any(t.concept == concept and t.lang == lang and t.status == "preferred"
+                       for t in terms):
+                raise InputError(f"concept {concept!r} has no preferred term in {lang!r}",
+                                 path, first.line)
+
+
+def parse_row(fields: list[str], path, line: int) -> Term:
+    """Check one table row and make it a Term (InputError names file and line)."""
+    if len(fields) == 5:          # editors drop a trailing TAB: an empty note
+        fields = fields + [""]
+    if len(fields) != 6:
+        raise InputError(f"expected 6 TAB-separated fields ({', '.join(HEADER)}), got {len(fields)}",
+                         path, line)
+    concept, lang, term, status, kind, note = (f.strip() for f in fields)
+    if not CONCEPT_ID.match(concept):
+        raise InputError(f"bad concept id {concept!r} (letters, digits, _ . -; not starting with a digit)",
+                         path, line)
+    if not LANG_CODE.match(lang):
+        raise InputError(f"bad language code {lang!r}", path, line)
+    if not term:
+        raise InputError("empty term", path, line)
+    rest = term.replace(YEAR, "")
+    if "{" in rest or "}" in rest:
+        raise InputError(f"unknown placeholder in term {term!r} (only {YEAR} is allowed)", path, line)
+    if term.count(YEAR) > 1:
+        raise InputError(f"term {term!r} has more than one {YEAR}", path, line)
+    if not tokenize(rest, lang) and YEAR not in term:
+        raise InputError(f"term {term!r} has no words", path, line)
+    if status not in STATUSES:
+        raise InputError(f"bad status {status!r} (expected one of: {', '.join(STATUSES)})", path, line)
+    if not KIND.match(kind):
+        raise InputError(f"bad kind {kind!r} (a lower-case word such as title, body, exercise)",
+                         path, line)
+    return Term(concept, lang, " ".join(term.split()), status, kind, note, line)
+
+
+def load_glossary(path: str | Path) -> Glossary:
+    """Read and validate a glossary table. Any problem raises InputError(file, line)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("glossary file not found", path) from None
+    except IsADirectoryError:
+        raise InputError("glossary path is a folder, not a file", path) from None
+    except OSError as e:
+        raise InputError(f"cannot read glossary: {e.strerror}", path) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InputError("not valid UTF-8", path, line) from None
+    terms: list[Term] = []
+    header_seen = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        fields = raw.rstrip("\r").split("\t")
+        if not header_seen:
+            if tuple(f.strip() for f in fields) != HEADER and tuple(f.strip() for f in fields) != HEADER[:5]:
+                raise InputError("the first line must be the header: " + "\\t".join(HEADER), path, number)
+            header_seen = True
+            continue
+        terms.append(parse_row(fields, path, number))
+    if not header_seen:
+        raise InputError("empty glossary (no header line)", path)
+    return Glossary(terms, path)
+
+
+def glossary_rows(glossary: Glossary) -> list[Term]:
+    """The rows grouped by concept (in order of first appearance), then by language."""
+    rows = []
+    for concept, terms in glossary.concepts.items():
+        langs: list[str] = []
+        for t in terms:
+            if t.lang not in langs:
+                langs.append(t.lang)
+        for lang in langs:
+            rows.extend(t for t in terms if t.lang == lang)
+    return rows
+
+
+def glossary_tsv(glossary: Glossary) -> str:
+    """The table as text: header + rows grouped by concept (comments are not kept)."""
+    lines = ["\t".join(HEADER)]
+    for t in glossary_rows(glossary):
+        lines.append("\t".join((t.concept, t.lang, t.term, t.status, t.kind, t.note)))
+    return "\n".join(lines) + "\n"
+
+
+def write_glossary_tsv(glossary: Glossary, path) -> None:
+    """Write the table to a path (atomically) or to an open text stream."""
+    if hasattr(path, "write"):
+        path.write(glossary_tsv(glossary))
+        return
+    path = Path(path)
+    data = glossary_tsv(glossary).encode("utf-8")
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror}", path) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise InputError(f"cannot write: {e.strerror}", path) from None
+
+
+def glossary_to_tbx(glossary: Glossary, version: int = 3) -> bytes:
+    """TBX-Basic: version 3 (ISO 30042:2019) or 2 (martif). See tm.tbx."""
+    from tm.tbx import glossary_to_tbx as export
+
+    return export(glossary, version)
+
+
+def tbx_to_glossary(path: str | Path) -> Glossary:
+    """Read a TBX file (v3 or v2 martif), safely. See tm.tbx."""
+    from tm.tbx import tbx_to_glossary as read
+
+    return read(path)
