@@ -428,3 +428,40 @@ def _sarif(findings: list[Finding], summary: dict) -> str:
         }],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+# ---------------------------------------------------------------- scoring against a gold list
+
+def read_gold(path: str | Path) -> list[tuple[str, str, str | None, int]]:
+    """A gold list of findings: TSV `release rule concept line` (concept `-` = none)."""
+    rows = []
+    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.startswith("#") or raw.startswith("release\t"):
+            continue
+        parts = raw.split("\t")
+        if len(parts) != 4:
+            from tm.models import InputError
+
+            raise InputError("expected 4 TAB-separated fields: release rule concept line", path, number)
+        release, rule, concept, line = parts
+        rows.append((release, rule, None if concept == "-" else concept, int(line)))
+    return rows
+
+
+def score_findings(findings: list[Finding], gold: list[tuple[str, str, str | None, int]]) -> dict:
+    """Per-rule precision/recall: a finding is right when release, rule, concept and
+    English line equal a gold row (each gold row matches at most once)."""
+    out = {}
+    for rule in RULES:
+        want = Counter(g for g in gold if g[1] == rule)
+        got = Counter((f.release, f.rule, f.concept, f.line) for f in findings if f.rule == rule)
+        tp = sum((want & got).values())
+        n_got, n_want = sum(got.values()), sum(want.values())
+        out[rule] = {
+            "tp": tp, "found": n_got, "gold": n_want,
+            "precision": tp / n_got if n_got else 1.0,
+            "recall": tp / n_want if n_want else 1.0,
+            "false_positives": sorted((got - want).elements()),
+            "missed": sorted((want - got).elements(), key=str),
+        }
+    return out
