@@ -134,6 +134,29 @@ def test_units_for_one_unit_per_bead_with_both_sides():
     assert units[0].notes == ()
 
 
+def test_units_for_puts_back_the_spaces_of_the_original_document():
+    # The corpus reader normalised «6\u00a0500» to «6 500»; the unit must hold the NBSP
+    # again, because that is what a CAT tool segments from the original file.
+    ru_text = "Участвуют 6 500 военнослужащих. Учения начались."
+    en_text = "6,500 servicemen take part. The exercise began."
+    nbsp_at = ru_text.index("6 500") + 1
+    src = Release("2024-01-03-y", "ru", Path("ru/2024-01-03-y.txt"), ru_text, [],
+                  original_spaces={nbsp_at: "\u00a0", len(ru_text) - 9: "\u202f"})
+    tgt = Release("2024-01-03-y", "en", Path("en/2024-01-03-y.txt"), en_text, [])
+    s1, s2 = ru_text.split(". ")
+    src_sents = [Sentence(0, s1 + ".", 0, len(s1) + 1, 0, 1),
+                 Sentence(1, s2, len(s1) + 2, len(ru_text), 0, 1)]
+    e1, e2 = en_text.split(". ")
+    tgt_sents = [Sentence(0, e1 + ".", 0, len(e1) + 1, 0, 1), Sentence(1, e2, len(e1) + 2, len(en_text), 0, 1)]
+    aligned = AlignedRelease("2024-01-03-y", src, tgt, src_sents, tgt_sents,
+                             [Bead((0,), (0,), 0.9), Bead((1,), (1,), 0.9)])
+    units = units_for(aligned, [], src_file="ru/2024-01-03-y.txt")
+    assert units[0].source == "Участвуют 6\u00a0500 военнослужащих."
+    # an offset that holds no space in the normalised text is left alone
+    assert units[1].source == "Учения начались."
+    assert units[0].target == "6,500 servicemen take part."
+
+
 # --- TMX ----------------------------------------------------------------------------------------
 
 def test_tmx_is_valid_and_carries_header_props_and_notes(tmp_path, dtd):

@@ -15,7 +15,9 @@ Segment text hygiene (`clean_segment`), the same for TMX and PO:
 - every other character is kept exactly: NBSP (U+00A0) and the narrow NBSP
   (U+202F) in «6 500», double spaces inside a sentence, typographic quotes.
   OmegaT segments the Russian source file into exactly these characters, and an
-  exact match needs the same code points (tested with OmegaT itself).
+  exact match needs the same code points (tested with OmegaT itself). The corpus
+  reader turns Unicode spaces into " " for matching; `units_for` puts the
+  original ones back (Release.original_spaces) so a unit equals the document's text.
 
 What gets skipped (`plan_units`; reasons as the pipeline counts them):
   empty            a side is empty after cleaning
@@ -40,7 +42,7 @@ from lxml import etree
 from . import __version__
 from .data import read_lines
 from .fileio import atomic_open
-from .models import AlignedRelease, Finding, InputError, TranslationUnit
+from .models import AlignedRelease, Finding, InputError, Release, Sentence, TranslationUnit
 
 SKIP_EMPTY = "empty"
 SKIP_BELOW_THRESHOLD = "below-threshold"
@@ -71,8 +73,8 @@ def units_for(aligned: AlignedRelease, findings: Sequence[Finding], *, src_file:
             date=aligned.src.date or aligned.tgt.date,
             src_lang=aligned.src.lang,
             tgt_lang=aligned.tgt.lang,
-            source=" ".join(s.text for s in src),
-            target=" ".join(s.text for s in tgt),
+            source=" ".join(original_text(aligned.src, s) for s in src),
+            target=" ".join(original_text(aligned.tgt, s) for s in tgt),
             bead_kind=bead.kind,
             score=bead.score,
             src_indices=tuple(bead.src),
@@ -82,6 +84,20 @@ def units_for(aligned: AlignedRelease, findings: Sequence[Finding], *, src_file:
             notes=tuple(by_bead.get(bead.src[0], ())),
         ))
     return units
+
+
+def original_text(release: Release, sentence: Sentence) -> str:
+    """The sentence with the Unicode spaces of the original document (Release.original_spaces)
+    put back where the corpus reader normalised them to " "."""
+    spaces = getattr(release, "original_spaces", None)
+    if not spaces:
+        return sentence.text
+    chars = list(sentence.text)
+    for offset in range(sentence.start, sentence.end):
+        original = spaces.get(offset)
+        if original is not None and chars[offset - sentence.start] == " ":
+            chars[offset - sentence.start] = original
+    return "".join(chars)
 
 
 def _one_line(text: str) -> str:
@@ -720,3 +736,103 @@ def write_omegat_glossary(glossary_rows: Iterable, path: str | Path, *, src_lang
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", path) from None
     return len(lines) - 1
+
+
+# ---------------------------------------------------------------------------
+# OmegaT project segmentation rules that cut the source as tm/segment.py does
+
+
+def omegat_segmentation_rules(lang: str = "ru") -> list[tuple[bool, str, str]]:
+    """(break?, beforebreak, afterbreak) SRX rules, in priority order, built from the
+    segmenter's own data (abbreviation classes, sentence starters): without them OmegaT
+    cuts Russian after «г.», «тыс.», «млн.» and initials, and keeps «.»» unsplit, so
+    its segments and our TMX units would differ. An approximation of tm/segment.py:
+    the date-phrase exception and quotation tracking are not expressed."""
+    from .segment import ACRONYM, AFTER_NUMBER, NUMERIC, PREFIX, rules_for
+
+    rules = rules_for(lang)
+
+    def alternation(cls: str) -> str:
+        words = set()
+        for abbr, c in rules.abbreviations.items():
+            if c == cls:
+                words.add(abbr)
+                words.add(abbr[:1].upper() + abbr[1:])
+        parts = sorted((r"\.\s?".join(re.escape(p) for p in w.split(".")) for w in words), key=lambda s: (-len(s), s))
+        return "(?:" + "|".join(parts) + ")" if parts else ""
+
+    word_start = r"(?<![\p{L}\p{Nd}.\-])"
+    stop = r"[.!?…]+[)\]}\"'»”’“‘›]*"
+    openers = r"[(\[{«\"'`“„‘‚¿¡]*"
+    out: list[tuple[bool, str, str]] = [
+        # a line that starts with a dash, bullet or enumerator starts a sentence
+        (True, r"\n", r"[ \t]*(?:[•▪◦‣⁃·*\-–—]|\p{Nd}{1,3}[.)]|\p{Ll}\))[ \t\u00a0]"),
+        # the period of a list enumerator at the start of a line ("1. О ходе ...") is part of it
+        (False, r"(?:^|(?<=\n))[ \t]*(?:\p{Nd}{1,3}(?:\.\p{Nd}{1,3})*|[IVXLCDM]{1,6}|§\s*\p{Nd}+)\.", r"\s"),
+        # no sentence starts with a lower-case word or with , ; : ) % …
+        (False, stop, r"\s+" + openers + r"(?:(?:--|[—–-])\s*)?" + openers + r"[\p{Ll},;:)\]}»”’%.…]"),
+    ]
+    prefix, numeric, after_number = alternation(PREFIX), alternation(NUMERIC), alternation(AFTER_NUMBER)
+    if prefix:
+        out.append((False, word_start + prefix + r"\.", r"\s"))
+    if numeric:
+        out.append((False, word_start + numeric + r"\.", r"\s+\p{Nd}"))
+    if after_number:
+        out.append((False, r"(?<!\p{Nd}[\s\u00a0])" + word_start + after_number + r"\.", r"\s"))
+    acronyms = alternation(ACRONYM)
+    initials = r"(?:\p{L}{1,4}\.)*\p{Lu}" + (("|" + acronyms) if acronyms else "")
+    starters = "|".join(sorted((re.escape(s) for s in rules.starters), key=lambda s: (-len(s), s)))
+    if starters:
+        out.append((True, word_start + "(?:" + initials + r")\.", r"\s+(?:" + starters + r")(?![\p{L}\p{Nd}])"))
+    out.append((False, word_start + "(?:" + initials + r")\.", r"\s"))
+    out.append((True, stop, r"\s"))
+    return out
+
+
+def omegat_segmentation_conf(lang: str = "ru") -> str:
+    """The rules as an OmegaT project file `omegat/segmentation.conf` (java.beans XML, the
+    format OmegaT 3.x reads and later versions convert)."""
+    from xml.sax.saxutils import escape
+
+    rules = []
+    for is_break, before, after in omegat_segmentation_rules(lang):
+        rules.append(
+            "       <void method=\"add\">\n"
+            "        <object class=\"org.omegat.core.segmentation.Rule\">\n"
+            f"         <void property=\"afterbreak\">\n          <string>{escape(after)}</string>\n         </void>\n"
+            f"         <void property=\"beforebreak\">\n          <string>{escape(before)}</string>\n         </void>\n"
+            + ("         <void property=\"breakRule\">\n          <boolean>true</boolean>\n         </void>\n"
+               if is_break else "")
+            + "        </object>\n"
+            "       </void>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<java version="1.8.0" class="java.beans.XMLDecoder">\n'
+        ' <object class="org.omegat.core.segmentation.SRX">\n'
+        '  <void property="mappingRules">\n'
+        '   <void method="add">\n'
+        '    <object class="org.omegat.core.segmentation.MapRule">\n'
+        f'     <void property="language">\n      <string>tm {escape(lang)}</string>\n     </void>\n'
+        f'     <void property="pattern">\n      <string>{escape(lang.upper())}.*</string>\n     </void>\n'
+        '     <void property="rules">\n'
+        '      <object class="java.util.ArrayList">\n'
+        + "".join(rules) +
+        '      </object>\n'
+        '     </void>\n'
+        '    </object>\n'
+        '   </void>\n'
+        '  </void>\n'
+        '  <void property="version">\n   <string>0.2.2</string>\n  </void>\n'
+        ' </object>\n'
+        '</java>\n')
+
+
+def write_omegat_segmentation(path: str | Path, lang: str = "ru") -> None:
+    """Write `omegat_segmentation_conf(lang)` atomically (ship it as PROJECT/omegat/segmentation.conf)."""
+    path = Path(path)
+    try:
+        with atomic_open(path) as fh:
+            _public_mode(fh)
+            fh.write(omegat_segmentation_conf(lang).encode("utf-8"))
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", path) from None

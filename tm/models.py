@@ -55,6 +55,10 @@ class Release:
     date: str | None = None                     # YYYY-MM-DD, from the id where it has one
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)
+    # offset in `text` -> the Unicode space (NBSP, narrow NBSP, ...) that normalisation
+    # replaced by " " there; the exports put it back, so that a TMX unit equals the
+    # segment a CAT tool reads from the original document.
+    original_spaces: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
