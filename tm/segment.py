@@ -1,0 +1,449 @@
+"""Sentence segmentation: rules over the text plus per-language data files.
+
+Every sentence is an exact slice of the input, trimmed of surrounding
+whitespace; the slices are in order, do not overlap, and cover every
+non-whitespace character (lossless). Lines are separated by "\\n" (the CLI and
+the corpus reader turn CRLF/CR into LF); a blank line (only whitespace) always
+ends a paragraph and so a sentence.
+
+Inside a paragraph a boundary is made (rules in this order; the README's
+segmentation section lists them with examples):
+
+1. List items: a line that starts with a dash, bullet or "1." / "2)" / "a)"
+   marker starts a sentence (so a lead-in line ending in ":" is its own
+   sentence); so does an inline bullet (•), and an inline enumerator that is
+   part of a run 1., 2., ... / a), b), ... or follows ";" / ":".
+2. After "?", "!" (and "?!", "!!!", "?.."), with closing quotes/brackets kept,
+   when the next word (after opening quotes, brackets or a dialogue dash) does
+   not start with a lower-case letter.
+3. After an ellipsis attached to a word ("that... She"), under the same
+   condition; a detached ellipsis ("is . . . I", "[...]") is a pause.
+4. After a period, under the same condition, unless the word before it is an
+   abbreviation whose class (tm/data/abbreviations/<lang>.txt, merged with the
+   Moses non-breaking prefixes of sacremoses) says otherwise: [prefix] never
+   ends a sentence, [numeric] not before a number, [final] only before a
+   capitalised word, [acronym] (and initials, dotted acronyms) only before a
+   usual sentence opener (tm/data/sentence_starters/<lang>.txt),
+   [after-number] like [final] after a number and like [prefix] otherwise.
+   A [final]/[acronym] abbreviation that closes a bare date phrase ("At 5 a.m.",
+   «В 2010–2012 гг.») does not end a sentence: a date alone is not a sentence.
+   A period after a sentence-initial enumerator ("4.", "8.1.", "IV.", "§2.")
+   is part of the marker.
+5. Inside an open «…» / „…“ quotation, a stop followed by a dash does not split:
+   the dash brings back the quoted speech after the author's words
+   («К чему ты готовишься? – спросила мама. – Завтра ведь выходной»).
+6. After a smiley (";)", ":))", "))") before a capitalised word.
+
+Unknown languages get the same rules, the Moses prefixes that sacremoses has
+for them, and no extra data; adding a language means adding data files.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sacremoses.corpus import NonbreakingPrefixes
+
+from .data import read_lines
+from .models import Release, Sentence
+
+PREFIX, NUMERIC, FINAL, ACRONYM, AFTER_NUMBER = "prefix", "numeric", "final", "acronym", "after-number"
+CLASSES = frozenset({PREFIX, NUMERIC, FINAL, ACRONYM, AFTER_NUMBER})
+
+_MOSES = NonbreakingPrefixes()
+_MOSES_LANGS = frozenset(_MOSES.available_langs.values())
+
+# A blank line: a newline, then a line of only whitespace, then a newline.
+_BLANK_LINES = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
+
+# Terminal punctuation (possessive: a spaced ". . . ." is taken whole), then
+# closing quotes/brackets, then whitespace. Straight quotes right after a stop
+# can only be closing ones.
+# The lookahead reads what follows: whitespace, opening quotes/brackets, an
+# optional dialogue dash, more openers, then the first significant character w.
+_NEXT = (r"\s+(?P<o>[(\[{«\"'`“„‘‚¿¡]*)(?P<dash>(?:--|[—–-])\s*)?[(\[{«\"'`“„‘‚]*(?P<w>\S)")
+_TERMINAL = re.compile(
+    r"(?P<p>[.!?…‼⁉⁈⁇]++(?:[ \u00a0][.…]++)*+)(?P<c>[)\]}\"'»”’“‘›]*+)(?=" + _NEXT + ")")
+_NEXT = re.compile(_NEXT)
+_NEXT_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?(?P<dot>\.)?")
+
+_NOT_SENTENCE_START = frozenset(",;:)]}»”’%.…")
+_OPENERS = "([{«\"'“„‘‚<"
+_BULLET_CHARS = "•▪◦‣⁃·*-–—"
+
+# Enumerators that start a list item: "4.", "8.1.", "IV.", "a.", "§2." (after
+# optional bullets); a period right after them is part of the marker.
+_ENUM_HEAD = re.compile(
+    r"[\s•▪◦‣⁃·*\-–—]*(?:\d{1,3}(?:\.\d{1,3})*|[IVXLCDM]{1,6}|[ivx]{1,4}|[^\W\d_]|§\s*\d+(?:\.\d+)*)")
+# Unlisted dotted acronyms: U.S.A, к.п.н, N.A.T.O (pieces of 1-4 letters).
+_DOTTED = re.compile(r"[^\W\d_]{1,4}(?:\.-?[^\W\d_]{1,4})+")
+# A unit glued to a number: "1996-1999гг", "5км".
+_NUM_UNIT = re.compile(r"[\d.,\-–]*\d(?P<u>[^\W\d_]+)")
+_NUMBER = re.compile(r"[\d.,:/\-–—]*\d[\d.,:/\-–—]*(?:-[^\W\d_]{1,3})?|[IVXLCDM]+")
+# A piece of a spaced abbreviation: "т." in «т. д.», "н." in «до н. э.».
+_SHORT_PIECE = re.compile(r"[^\W\d_]{1,3}\.")
+# A bare date phrase before an abbreviation: "At 5 ", «В 2010-2012 », «25 июля 2024 ».
+_DATE_PHRASE = re.compile(
+    r"\W*(?:[^\W\d_]{1,6}\s+)?(?:\d[\d.,:/\-–—]*\s*(?:[^\W\d_]+\s+){0,2})+")
+
+# List items at the start of a line inside a paragraph.
+_LIST_LINE = re.compile(
+    r"\n[^\S\n]*(?=(?:[-–—•▪◦‣⁃*]|\d{1,3}\.\)|\d{1,3}[.)]|[^\W\d_]\))[^\S\n])")
+# Inline bullets ("• 9. The first item • 10. The second item") and inline
+# enumerators ("1.)", "2)", "3.", "b." before a space), each after whitespace or
+# at the start; the pattern starts with \s so that the scan stays fast.
+# Each pattern starts with a character class so that the scan stays fast; the
+# code checks that a marker stands after whitespace or at the start.
+_BULLET = re.compile(r"[•▪◦‣⁃]")
+# "1.)", "2)", "3.", "a)", "б)" before a space (matched at the final "." or ")").
+_ENUM_ITEM = re.compile(
+    r"[.)](?:(?<=[0-9][.)])|(?<=[0-9]\.\))|(?<=[a-zа-яё]\)))(?=[^\S\n]+(?P<w>\S))")
+# "a. The first item b. The second item": only when the paragraph opens with "a.".
+_LETTER_DOT_ITEM = re.compile(r"[a-zа-яё](?P<s>\.)(?=[^\S\n]+(?P<w>\S))")
+_SMILEY = re.compile(r"(?:[:;=][-^]?[()DPp]++|\){2,}+|\({2,}+)(?=\s)")
+_SMILEY_HINTS = ("))", "((", ":)", ";)", ":(", "=)", ":-", ";-", ":D", ":P", ":p", "=(")
+
+_NEWLINE_RUN = re.compile(r"\s*\n\s*")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The language data the segmenter uses for one language."""
+
+    lang: str
+    abbreviations: dict[str, str]   # abbreviation without final period -> class
+    starters: frozenset[str]        # usual sentence-opening words
+
+
+def _parse_abbreviation_file(lang: str) -> tuple[dict[str, str], str]:
+    """(entries, class of the Moses prefixes) from tm/data/abbreviations/<lang>.txt."""
+    entries: dict[str, str] = {}
+    moses_class = PREFIX
+    current = PREFIX
+    for line in read_lines("abbreviations", f"{lang}.txt"):
+        if line.startswith("@moses"):
+            moses_class = line.split()[1]
+            if moses_class not in CLASSES:
+                raise ValueError(f"abbreviations/{lang}.txt: unknown class {moses_class!r}")
+        elif line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip()
+            if current not in CLASSES:
+                raise ValueError(f"abbreviations/{lang}.txt: unknown class {current!r}")
+        else:
+            entries[_abbreviation_key(line)] = current
+    return entries, moses_class
+
+
+def _abbreviation_key(word: str) -> str:
+    """'т. д.' -> 'т.д', 'Gen.' -> 'Gen'."""
+    return "".join(word.split()).rstrip(".")
+
+
+@lru_cache(maxsize=None)
+def rules_for(lang: str) -> Rules:
+    """Abbreviations (data file + Moses prefixes) and sentence starters for a language."""
+    lang = lang.lower()
+    own, moses_class = _parse_abbreviation_file(lang)
+    merged: dict[str, str] = {}
+    if lang in _MOSES_LANGS:
+        for entry in _MOSES.words(lang):
+            word, _, flag = entry.partition(" ")
+            # Single capital letters are initials (a rule of their own) and
+            # "5г"-style entries are covered by the number+unit rule.
+            if not word or (len(word) == 1 and word.isupper()) or any(ch.isdigit() for ch in word):
+                continue
+            merged[_abbreviation_key(word)] = NUMERIC if "NUMERIC_ONLY" in flag else moses_class
+    merged.update(own)
+    starters = frozenset(read_lines("sentence_starters", f"{lang}.txt"))
+    return Rules(lang, merged, starters)
+
+
+def _lookup(abbreviations: dict[str, str], key: str) -> str | None:
+    cls = abbreviations.get(key)
+    if cls is None and key[:1].isupper():
+        cls = abbreviations.get(key[0].lower() + key[1:])
+    return cls
+
+
+class _QuoteDepth:
+    """How many quotations are open at a position of paragraph t: «…», „…“ (or
+    “…” where „ is not used), and an odd number of straight double quotes.
+    Positions must be asked in increasing order (linear time over a paragraph)."""
+
+    __slots__ = ("t", "pos", "counts", "low_open")
+
+    def __init__(self, t: str):
+        self.t, self.pos, self.counts = t, 0, [0, 0, 0, 0, 0]
+        self.low_open = "„" in t
+
+    def at(self, pos: int) -> int:
+        t, c, a = self.t, self.counts, self.pos
+        if pos > a:
+            c[0] += t.count("«", a, pos)
+            c[1] += t.count("»", a, pos)
+            c[2] += t.count("„" if self.low_open else "“", a, pos)
+            c[3] += t.count("“" if self.low_open else "”", a, pos)
+            c[4] += t.count('"', a, pos)
+            self.pos = pos
+        return c[0] - c[1] + c[2] - c[3] + c[4] % 2
+
+
+def _list_cuts(t: str) -> list[int]:
+    """Sentence starts made by list items (rule 1), sorted."""
+    cuts: list[int] = []
+    if "\n" in t:
+        cuts.extend(m.end() for m in _LIST_LINE.finditer(t))
+    for m in _BULLET.finditer(t):
+        if m.start() and t[m.start() - 1].isspace():
+            cuts.append(m.start())
+    markers = []                                      # (start, number or letter, style, next char)
+    for m in _ENUM_ITEM.finditer(t):
+        end = m.start()
+        style = t[end]
+        if style == ")" and t[end - 1] == ".":
+            style, end = ".)", end - 1
+        start = end - 1
+        if t[start].isdigit():
+            if start and t[start - 1].isdigit():
+                start -= 1
+        if start == 0 or t[start - 1].isspace():
+            markers.append((start, t[start:end], style, m.group("w")))
+    if _LETTER_DOT_ITEM.match(t):
+        for m in _LETTER_DOT_ITEM.finditer(t):
+            start = m.start()
+            if start == 0 or t[start - 1].isspace():
+                markers.append((start, t[start], ".", m.group("w")))
+    if markers:
+        seen = {(style, n) for _, n, style, _ in markers}
+        for start, n, style, w in markers:
+            if start == 0:
+                continue
+            value = int(n) if n.isdigit() else ord(n)
+            prev = str(value - 1) if n.isdigit() else chr(value - 1)
+            nxt = str(value + 1) if n.isdigit() else chr(value + 1)
+            in_run = (style, prev) in seen or (style, nxt) in seen
+            before = t[max(0, start - 8):start].rstrip()
+            if before[-1:] in _BULLET_CHARS:
+                continue                              # "• 9. The first item": the bullet cuts
+            after_semicolon = before[-1:] in (";", ":") and style != "."
+            if (in_run and not w.islower()) or after_semicolon:
+                cuts.append(start)
+    cuts.sort()
+    return cuts
+
+
+def _paragraph_cuts(t: str, rules: Rules) -> list[int]:
+    """Offsets in paragraph t where a new sentence starts (unsorted, may repeat)."""
+    abbreviations, starters = rules.abbreviations, rules.starters
+    list_cuts = _list_cuts(t)
+    cuts = list(list_cuts)
+    sent_start = 0
+    quotes = None
+    for m in _TERMINAL.finditer(t):
+        w = m.group("w")
+        if w.islower() or w in _NOT_SENTENCE_START:
+            continue
+        ps, end = m.span()
+        if w.isdigit() and m.group("o").endswith("("):
+            continue                                  # "… (1992)": a bracketed number
+        if list_cuts:
+            i = bisect_right(list_cuts, ps)
+            if i and list_cuts[i - 1] > sent_start:
+                sent_start = list_cuts[i - 1]
+        if m.group("dash"):
+            if quotes is None:
+                quotes = _QuoteDepth(t)
+            if quotes.at(end) > 0:
+                continue                              # rule 5
+        p = m.group("p")
+        cut = end
+        if p == ".":
+            if not _period_ends_sentence(t, ps, sent_start, m, abbreviations, starters):
+                continue
+        elif "?" in p or "!" in p or "‼" in p or "⁉" in p or "⁈" in p or "⁇" in p:
+            pass                                      # rule 2
+        else:                                         # rule 3: ellipses
+            before = t[ps - 1] if ps else " "
+            if quotes is None:
+                quotes = _QuoteDepth(t)
+            if quotes.at(end) > 0:
+                continue                              # «…берут кредиты… Хотя…»: a pause in a quotation
+            if before.isspace():
+                if " " in p and p.count(".") < 4:
+                    continue                          # "is . . . I": a pause
+            elif before in "[(":
+                continue                              # "[...]": an omission mark
+            elif p.count(".") >= 4 and p[1:2] == " ":
+                cut = ps + 1                          # "compounds. . . . The": period, then ellipsis
+            if ps - sent_start < 8 and _ENUM_HEAD.fullmatch(t, sent_start, ps):
+                continue
+        cuts.append(cut)
+        sent_start = cut
+    if any(hint in t for hint in _SMILEY_HINTS):
+        for m in _SMILEY.finditer(t):                 # rule 6
+            nm = _NEXT.match(t, m.end())
+            if nm is not None and nm.group("w").isupper():
+                cuts.append(m.end())
+    return cuts
+
+
+def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
+                          abbreviations: dict[str, str], starters: frozenset[str]) -> bool:
+    """Rule 4: does the single period at t[ps] end a sentence? (The next
+    significant character, nm['w'], is already known not to be lower-case.)"""
+    lo = ps - 48 if ps - 48 > sent_start else sent_start
+    token = t[t.rfind(" ", lo, ps) + 1 if ps > lo else ps:ps]
+    if not token.isprintable():                       # other whitespace: NBSP, newline, tab
+        token = token.split()[-1] if token.strip() else ""
+    if not token:
+        return True                                   # a detached period
+    ts = ps - len(token)
+    stem = token.lstrip(_OPENERS + _BULLET_CHARS)
+    if not stem:
+        return True
+    # A period right after a sentence-initial enumerator belongs to the marker.
+    if ps - sent_start <= 8 and _ENUM_HEAD.fullmatch(t, sent_start, ps):
+        return False
+    w = nm.group("w")
+    abbr_start = ps - len(stem)
+    cls = abbreviations.get(stem)
+    if cls is None and stem[0].isupper():
+        cls = abbreviations.get(stem[0].lower() + stem[1:])
+    last = stem[-1]
+    if cls is None and not (last.isalpha() or last.isdigit()):
+        return True                                   # "(1979).", "маму?»."
+    after_number = False
+    # Spaced abbreviations: «т. д.», «до н. э.», "e. g." -> "т.д", "н.э".
+    parts = t[lo:ts].split()[-2:] + [token] if len(stem) <= 3 else ()
+    if len(parts) >= 2 and _SHORT_PIECE.fullmatch(parts[-2]):
+        key = parts[-2][:-1] + "." + stem
+        start = ts - 1 - len(parts[-2])
+        if len(parts) >= 3 and _SHORT_PIECE.fullmatch(parts[-3]):
+            key3 = parts[-3][:-1] + "." + key
+            cls3 = _lookup(abbreviations, key3)
+            if cls3 is not None:
+                cls, abbr_start = cls3, start - 1 - len(parts[-3])
+                key = ""
+        if key:
+            cls2 = _lookup(abbreviations, key)
+            if cls2 is not None:
+                cls, abbr_start = cls2, start
+    if cls is None and stem[0].isdigit():
+        nu = _NUM_UNIT.fullmatch(stem)
+        if nu is not None:
+            unit = nu.group("u")
+            cls = _lookup(abbreviations, unit)
+            if cls is not None:
+                after_number = True
+                abbr_start = ps - len(unit)
+    if cls is None:
+        if (len(stem) == 1 and stem.isupper()) or (
+                "." in stem and _DOTTED.fullmatch(stem) and not stem.isdigit()):
+            cls = ACRONYM                             # initials, U.S.A, к.п.н
+        else:
+            return True                               # an ordinary word or number
+    if cls == PREFIX:
+        return False
+    if cls == NUMERIC:
+        return not w.isdigit()                        # "No. 5" / "School of Art. The"
+    if cls == AFTER_NUMBER:
+        if not after_number:
+            prev = t[max(sent_start, abbr_start - 24):abbr_start].split()
+            if prev:
+                word = prev[-1]
+                after_number = _NUMBER.fullmatch(word) is not None or (
+                    abbreviations.get(_abbreviation_key(word)) == AFTER_NUMBER and word[0].isalpha())
+        if not after_number:
+            return False
+        cls = FINAL
+    if cls == FINAL:
+        if not w.isupper():
+            return False
+    else:                                             # ACRONYM
+        wm = _NEXT_WORD.match(t, nm.start("w"))
+        if wm is None:
+            return False
+        word = wm.group(0)
+        if wm.group("dot"):
+            word = word[:-1]
+            if len(word) == 1:
+                return False                          # an initial follows: "к.п.н. И. П. Карташов"
+        if word not in starters:
+            return False
+    # A bare date phrase is not a sentence: "At 5 a.m. Mr. Smith", «В 2010 гг. Виктор».
+    if 0 < abbr_start - sent_start < 40 and _DATE_PHRASE.fullmatch(t, sent_start, abbr_start):
+        return False
+    return True
+
+
+def _paragraph_spans(text: str):
+    """(start, end) of the paragraphs of text (blocks between blank lines), untrimmed."""
+    pos = 0
+    for m in _BLANK_LINES.finditer(text):
+        yield pos, m.start()
+        pos = m.end()
+    yield pos, len(text)
+
+
+def _trimmed_spans(t: str, offset: int, cuts: list[int], out: list[tuple[int, int]]) -> None:
+    a = 0
+    cuts.append(len(t))
+    if len(cuts) > 2:
+        cuts = sorted(set(cuts))
+    for b in cuts:
+        if b <= a:
+            continue
+        seg = t[a:b]
+        stripped = seg.strip()
+        if stripped:
+            s = a + (len(seg) - len(seg.lstrip()))
+            out.append((offset + s, offset + s + len(stripped)))
+        a = b
+
+
+def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of text, trimmed of whitespace, in order."""
+    rules = rules_for(lang)
+    spans: list[tuple[int, int]] = []
+    if "\n" not in text:                              # one paragraph (the common case)
+        if text and not text.isspace():
+            _trimmed_spans(text, 0, _paragraph_cuts(text, rules), spans)
+        return spans
+    for a, b in _paragraph_spans(text):
+        t = text[a:b]
+        if not t or t.isspace():
+            continue
+        _trimmed_spans(t, a, _paragraph_cuts(t, rules), spans)
+    return spans
+
+
+def split_sentences(text: str, lang: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text, lang)]
+
+
+def segment_release(release: Release) -> list[Sentence]:
+    """The sentences of a release's content paragraphs, with offsets into release.text."""
+    sentences: list[Sentence] = []
+    for k, para in enumerate(release.paragraphs):
+        for a, b in sentence_spans(para.text, release.lang):
+            sentences.append(Sentence(
+                index=len(sentences), text=para.text[a:b], start=para.start + a,
+                end=para.start + b, paragraph=k, line=para.line + para.text.count("\n", 0, a)))
+    return sentences
+
+
+def format_segments(text: str, lang: str) -> str:
+    """The output of `tm segment`: one sentence per line (a newline inside a
+    sentence, with the whitespace around it, printed as one space), and an empty
+    line after the sentences of each paragraph."""
+    out: list[str] = []
+    for a, b in _paragraph_spans(text):
+        spans = sentence_spans(text[a:b], lang)
+        if not spans:
+            continue
+        for s, e in spans:
+            out.append(_NEWLINE_RUN.sub(" ", text[a + s:a + e]) + "\n")
+        out.append("\n")
+    return "".join(out)
