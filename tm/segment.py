@@ -69,7 +69,7 @@ _TERMINAL = re.compile(
 _NEXT = re.compile(_NEXT)
 _NEXT_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?(?P<dot>\.)?")
 
-_NOT_SENTENCE_START = frozenset(",;:)]}»”’%.…")
+_NOT_SENTENCE_START = frozenset(",;:)]}»”’%")
 _OPENERS = "([{«\"'“„‘‚<"
 _BULLET_CHARS = "•▪◦‣⁃·*-–—"
 
@@ -106,6 +106,8 @@ _SMILEY = re.compile(r"(?:[:;=][-^]?[()DPp]++|\){2,}+|\({2,}+)(?=\s)")
 _SMILEY_HINTS = ("))", "((", ":)", ";)", ":(", "=)", ":-", ";-", ":D", ":P", ":p", "=(")
 
 _NEWLINE_RUN = re.compile(r"\s*\n\s*")
+# Emoji, symbols, hashtags and @handles only (no word): "😍😍😍", "#политика #налоги".
+_DECORATION = re.compile(r"(?:[#@][^\s#@]+|[^\w\s]|[\s_])+")
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,12 @@ def _parse_abbreviation_file(lang: str) -> tuple[dict[str, str], str]:
     return entries, moses_class
 
 
+_DOT_SPACE = re.compile(r"\.\s+")
+
+
 def _abbreviation_key(word: str) -> str:
-    """'т. д.' -> 'т.д', 'Gen.' -> 'Gen'."""
-    return "".join(word.split()).rstrip(".")
+    """'т. д.' -> 'т.д', 'Gen.' -> 'Gen', 'и пр.' -> 'и пр' (a word before it kept)."""
+    return _DOT_SPACE.sub(".", " ".join(word.split())).rstrip(".")
 
 
 @lru_cache(maxsize=None)
@@ -169,14 +174,15 @@ def _lookup(abbreviations: dict[str, str], key: str) -> str | None:
 
 class _QuoteDepth:
     """How many quotations are open at a position of paragraph t: «…», „…“ (or
-    “…” where „ is not used), and an odd number of straight double quotes.
+    “…” where „ is not used), ``…'', and an odd number of straight double quotes.
     Positions must be asked in increasing order (linear time over a paragraph)."""
 
-    __slots__ = ("t", "pos", "counts", "low_open")
+    __slots__ = ("t", "pos", "counts", "low_open", "tex")
 
     def __init__(self, t: str):
-        self.t, self.pos, self.counts = t, 0, [0, 0, 0, 0, 0]
+        self.t, self.pos, self.counts = t, 0, [0, 0, 0, 0, 0, 0, 0]
         self.low_open = "„" in t
+        self.tex = "``" in t                          # ``TeX-style'' quotes (UD GSD)
 
     def at(self, pos: int) -> int:
         t, c, a = self.t, self.counts, self.pos
@@ -186,8 +192,11 @@ class _QuoteDepth:
             c[2] += t.count("„" if self.low_open else "“", a, pos)
             c[3] += t.count("“" if self.low_open else "”", a, pos)
             c[4] += t.count('"', a, pos)
+            if self.tex:
+                c[5] += t.count("``", a, pos)
+                c[6] += t.count("''", a, pos)
             self.pos = pos
-        return c[0] - c[1] + c[2] - c[3] + c[4] % 2
+        return c[0] - c[1] + c[2] - c[3] + c[4] % 2 + c[5] - c[6]
 
 
 def _list_cuts(t: str) -> list[int]:
@@ -227,7 +236,7 @@ def _list_cuts(t: str) -> list[int]:
             before = t[max(0, start - 8):start].rstrip()
             if before[-1:] in _BULLET_CHARS:
                 continue                              # "• 9. The first item": the bullet cuts
-            after_semicolon = before[-1:] in (";", ":") and style != "."
+            after_semicolon = before[-1:] == ";" and style != "."
             if (in_run and not w.islower()) or after_semicolon:
                 cuts.append(start)
     cuts.sort()
@@ -309,8 +318,8 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
     w = nm.group("w")
     abbr_start = ps - len(stem)
     cls = abbreviations.get(stem)
-    if cls is None and stem[0].isupper():
-        cls = abbreviations.get(stem[0].lower() + stem[1:])
+    if cls is None and stem[0].isupper() and len(stem) > 1 and ("." in stem or ts <= sent_start + 1):
+        cls = abbreviations.get(stem[0].lower() + stem[1:])     # «Т.е.», «Ст. 5» opening a sentence
     last = stem[-1]
     if cls is None and not (last.isalpha() or last.isdigit()):
         return True                                   # "(1979).", "маму?»."
@@ -330,6 +339,10 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
             cls2 = _lookup(abbreviations, key)
             if cls2 is not None:
                 cls, abbr_start = cls2, start
+    if len(parts) >= 2 and parts[-2].isalpha():      # a word before it: «и пр.», «и др.»
+        cls2 = abbreviations.get(parts[-2].lower() + " " + stem)
+        if cls2 is not None:
+            cls, abbr_start = cls2, ts - 1 - len(parts[-2])
     if cls is None and stem[0].isdigit():
         nu = _NUM_UNIT.fullmatch(stem)
         if nu is not None:
@@ -350,11 +363,12 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
         return not w.isdigit()                        # "No. 5" / "School of Art. The"
     if cls == AFTER_NUMBER:
         if not after_number:
-            prev = t[max(sent_start, abbr_start - 24):abbr_start].split()
+            prev = t[max(sent_start, abbr_start - 32):abbr_start].split()
             if prev:
-                word = prev[-1]
-                after_number = _NUMBER.fullmatch(word) is not None or (
-                    abbreviations.get(_abbreviation_key(word)) == AFTER_NUMBER and word[0].isalpha())
+                # a number, or a number and a unit: «2022 г.», «1 млн экз.», «5 тыс. руб.»
+                after_number = _NUMBER.fullmatch(prev[-1]) is not None or (
+                    len(prev) >= 2 and _NUMBER.fullmatch(prev[-2]) is not None
+                    and abbreviations.get(_abbreviation_key(prev[-1])) == AFTER_NUMBER)
         if not after_number:
             return False
         cls = FINAL
@@ -388,6 +402,11 @@ def _paragraph_spans(text: str):
 
 
 def _trimmed_spans(t: str, offset: int, cuts: list[int], out: list[tuple[int, int]]) -> None:
+    """Append to out the trimmed, non-empty pieces of paragraph t between cuts
+    (offsets shifted by offset). Rule 7: a last piece with no word in it, only
+    emoji, symbols, hashtags or handles ("Безумно красиво! 😍😍😍"), stays with
+    the sentence before it."""
+    first = len(out)
     a = 0
     cuts.append(len(t))
     if len(cuts) > 2:
@@ -401,6 +420,11 @@ def _trimmed_spans(t: str, offset: int, cuts: list[int], out: list[tuple[int, in
             s = a + (len(seg) - len(seg.lstrip()))
             out.append((offset + s, offset + s + len(stripped)))
         a = b
+    if len(out) - first >= 2:
+        s, e = out[-1]
+        if _DECORATION.fullmatch(t, s - offset, e - offset):
+            out.pop()
+            out[-1] = (out[-1][0], e)
 
 
 def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
