@@ -162,6 +162,11 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
             count.sentences = len(sents) + _boilerplate_lines(release)
             count.skipped["boilerplate"] = _boilerplate_lines(release)
         summary.pairs.append(report)
+        if not aligned.src_sentences or not aligned.tgt_sentences:
+            # An empty release (already warned about): the other side has no counterpart text.
+            report.src.skipped["no-counterpart"] += len(aligned.src_sentences)
+            report.tgt.skipped["no-counterpart"] += len(aligned.tgt_sentences)
+            continue
         if is_wrong_pairing(aligned):
             summary.warnings.append(
                 f"{aligned.tgt.path}: does not look like a translation of {aligned.src.path} "
