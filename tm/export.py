@@ -33,6 +33,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -112,8 +113,13 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 _BREAKING_SPACE = re.compile(r"\s*[\t\n\r\v\f\x85\u2028\u2029]\s*")
 
 
+_NEEDS_CLEANING = re.compile(_ILLEGAL.pattern[:-1] + "\t\n\r\v\f\x85\u2028\u2029]")
+
+
 def clean_segment(text: str) -> tuple[str, int]:
     """(cleaned text, number of illegal characters removed); see the module docstring."""
+    if _NEEDS_CLEANING.search(text) is None:          # the usual case, one scan
+        return text.strip(), 0
     cleaned, removed = _ILLEGAL.subn("", text)
     cleaned = _BREAKING_SPACE.sub(" ", cleaned)
     return cleaned.strip(), removed
@@ -306,6 +312,7 @@ def _epoch_date() -> datetime | None:
         raise InputError(f"SOURCE_DATE_EPOCH is not a number of seconds: {value!r}") from None
 
 
+@lru_cache(maxsize=4096)
 def _release_date(date: str | None) -> datetime | None:
     if not date:
         return None
@@ -381,34 +388,37 @@ def write_tmx(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: s
                             d = _release_date(u.date)
                             if d is not None:
                                 attrs["creationdate"] = _tmx_date(d)
+                            props = [("x-release", u.release_id)]
+                            if u.date:
+                                props.append(("x-release-date", u.date))
+                            props += [("x-bead", u.bead_kind), ("x-score", f"{u.score:.3f}"),
+                                      ("x-src-index", _index_label(u.src_indices)),
+                                      ("x-tgt-index", _index_label(u.tgt_indices)),
+                                      ("x-src-file", f"{u.src_file}:{u.src_line}")]
+                            if planned.occurrences > 1:
+                                props.append(("x-occurrences", str(planned.occurrences)))
+                            # one element tree per unit, written whole (the xml: prefix of
+                            # xml:lang needs a real element; it is also the fastest way)
+                            tu = etree.Element("tu", attrs)
+                            tu.text = "\n      "
+                            last = None
+                            for note in u.notes:
+                                note, _ = clean_segment(note)
+                                if note:
+                                    last = etree.SubElement(tu, "note")
+                                    last.text = note
+                                    last.tail = "\n      "
+                            for kind, value in props:
+                                last = etree.SubElement(tu, "prop", type=kind)
+                                last.text = clean_segment(value)[0]
+                                last.tail = "\n      "
+                            for code, text in ((src_code, planned.source), (tgt_code, planned.target)):
+                                last = etree.SubElement(tu, "tuv", {lang_attr: code})
+                                etree.SubElement(last, "seg").text = text
+                                last.tail = "\n      "
+                            last.tail = "\n    "
                             xf.write("\n    ")
-                            with xf.element("tu", attrs):
-                                props = [("x-release", u.release_id)]
-                                if u.date:
-                                    props.append(("x-release-date", u.date))
-                                props += [("x-bead", u.bead_kind), ("x-score", f"{u.score:.3f}"),
-                                          ("x-src-index", _index_label(u.src_indices)),
-                                          ("x-tgt-index", _index_label(u.tgt_indices)),
-                                          ("x-src-file", f"{u.src_file}:{u.src_line}")]
-                                if planned.occurrences > 1:
-                                    props.append(("x-occurrences", str(planned.occurrences)))
-                                for note in u.notes:
-                                    note, _ = clean_segment(note)
-                                    if note:
-                                        xf.write("\n      ")
-                                        with xf.element("note"):
-                                            xf.write(note)
-                                for kind, value in props:
-                                    xf.write("\n      ")
-                                    with xf.element("prop", type=kind):
-                                        xf.write(clean_segment(value)[0])
-                                for code, text in ((src_code, planned.source), (tgt_code, planned.target)):
-                                    xf.write("\n      ")
-                                    # a whole element, so that lxml writes the xml: prefix itself
-                                    tuv = etree.Element("tuv", {lang_attr: code})
-                                    etree.SubElement(tuv, "seg").text = text
-                                    xf.write(tuv)
-                                xf.write("\n    ")
+                            xf.write(tu)
                         xf.write("\n  ")
                     xf.write("\n")
             fh.write(b"\n")
