@@ -320,7 +320,7 @@ class Glossary:
         if not index:
             return []
         tokens = tokenize(text, lang)
-        candidates: list[tuple[int, int, int, _Pattern, int | None]] = []
+        candidates: list[tuple[int, int, _Pattern, int | None]] = []   # (first token, n, pattern, year)
         for i, tok in enumerate(tokens):
             keys = tok.keys if tok.kind == "word" else ()
             if tok.kind == "num" and len(tok.raw) == 4:
@@ -341,20 +341,22 @@ class Glossary:
                         if slot.kind == "year":
                             year = int(t.raw)
                     else:
-                        start, end = tokens[i].start, tokens[i + n - 1].end
                         if pattern.yearless and not (
-                            tokens[i].raw[0].isupper() and _quoted(text, start, end)
+                            tokens[i].raw[0].isupper()
+                            and _quoted(text, tokens[i].start, tokens[i + n - 1].end)
                         ):
                             continue
-                        candidates.append((start, end, n, pattern, year))
+                        candidates.append((i, n, pattern, year))
         # longest first (tokens, then characters), then leftmost; drop overlaps
-        candidates.sort(key=lambda c: (-c[2], -(c[1] - c[0]), c[0], c[3].yearless))
-        taken: list[tuple[int, int]] = []
+        candidates.sort(key=lambda c: (-c[1], -(tokens[c[0] + c[1] - 1].end - tokens[c[0]].start),
+                                       c[0], c[2].yearless))
+        taken = bytearray(len(tokens))
         chosen = []
-        for start, end, _n, pattern, year in candidates:
-            if any(start < e and s < end for s, e in taken):
+        for i, n, pattern, year in candidates:
+            if any(taken[i:i + n]):
                 continue
-            taken.append((start, end))
+            taken[i:i + n] = b"\x01" * n
+            start, end = tokens[i].start, tokens[i + n - 1].end
             t = pattern.term
             chosen.append(Match(t.concept, t.term, t.status, t.kind, text[start:end],
                                 start, end, year, lang))
