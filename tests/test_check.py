@@ -111,6 +111,13 @@ def test_year_mismatch_not_doubled_by_number_mismatch(csto):
         ("year-mismatch", "interaction", "Interaction-2023", "Interaction-2022")
 
 
+def test_a_year_in_a_name_satisfies_a_plain_year_and_an_added_year_is_no_error(csto):
+    a = aligned([("Учение «Взаимодействие-2022» завершилось.", "The 2022 exercise ended."),
+                  ("Учение «Поиск» завершилось.", 'The "Search-2022" exercise ended.')])
+    # only the first English sentence lacks the exercise's name
+    assert rules(check_release(a, csto)) == [("missing-term", "interaction", 1)]
+
+
 def test_number_mismatch_either_direction(csto):
     a = aligned([("Приняли участие 850 человек.", "850 people and 30 vehicles took part."),
                  ("Подписано 6 документов.", "Documents were signed.")])
