@@ -24,6 +24,9 @@ from .segment import segment_release
 # A temporary file of tm/fileio.atomic_open for NAME: `.NAME.<mkstemp random>.tmp`.
 _TEMP_NAME = re.compile(r"\.(.+)\.[A-Za-z0-9_]{6,}\.tmp")
 
+# OmegaT project segmentation rules, written beside the TMX (tm/export.py).
+OMEGAT_SEGMENTATION = "omegat/segmentation.conf"
+
 # Skip reasons, in the order the summary prints them.
 SKIP_REASONS = (
     "boilerplate",       # website navigation lines
@@ -74,6 +77,7 @@ class Summary:
     po_paths: list[Path] = field(default_factory=list)
     units_written: int = 0
     illegal_chars_removed: int = 0
+    profiles: dict = field(default_factory=dict)   # export profile -> ExportStats (what each would drop)
 
     def side_total(self, side: str) -> SideCount:
         total = SideCount()
@@ -91,6 +95,8 @@ class Summary:
             "po": [str(p) for p in self.po_paths],
             "units_written": self.units_written,
             "illegal_chars_removed": self.illegal_chars_removed,
+            "profiles": {name: {"written": st.written, "skipped": dict(st.skipped)}
+                         for name, st in self.profiles.items()},
             "totals": {"src": self.side_total("src").as_dict(), "tgt": self.side_total("tgt").as_dict()},
             "pairs": [{"release": p.release_id, "confidence": p.confidence, "units": p.units,
                        "findings": p.findings, "beads": dict(sorted(p.beads.items())),
@@ -191,7 +197,8 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
 
     # The TMX writer decides per unit; the accounting follows its decisions.
     tmx_path = out_dir / f"{corpus.root.resolve().name or 'corpus'}.tmx"
-    prepare_out_dir(out_dir, [tmx_path.name] + [f"po/{a.release_id}.po" for a, _ in po_jobs])
+    prepare_out_dir(out_dir, [tmx_path.name, OMEGAT_SEGMENTATION]
+                    + [f"po/{a.release_id}.po" for a, _ in po_jobs])
     flat = [u for _, units in all_units for u in units]
     stats = export_stage.write_tmx(flat, tmx_path, src_lang=src_lang, tgt_lang=tgt_lang,
                                    profile=profile, keep_duplicates=keep_duplicates,
@@ -210,12 +217,15 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
     summary.tmx_path = tmx_path
     summary.units_written = stats.written
     summary.illegal_chars_removed = stats.illegal_chars_removed
+    summary.profiles = export_stage.profile_report(flat, min_score=min_score, keep_duplicates=keep_duplicates)
 
     for aligned, units in po_jobs:
         po_path = out_dir / "po" / f"{aligned.release_id}.po"
         export_stage.write_po(units, po_path, src_lang=src_lang, tgt_lang=tgt_lang,
                               fuzzy_below=align_stage.FUZZY_SCORE)
         summary.po_paths.append(po_path)
+    # OmegaT segmentation rules that cut the source as tm does (copy into PROJECT/omegat/)
+    export_stage.write_omegat_segmentation(out_dir / OMEGAT_SEGMENTATION, src_lang)
     return summary
 
 
@@ -275,6 +285,10 @@ def format_summary(summary: Summary) -> str:
                          f"{summary.tgt_lang} {tgt.skipped[reason]}")
     if summary.illegal_chars_removed:
         lines.append(f"illegal XML characters removed: {summary.illegal_chars_removed}")
+    if summary.profiles:
+        lines.append("export profiles (units each would write and drop):")
+        lines += ["  " + ln for ln in export_stage.format_profile_report(
+            summary.profiles, summary.src_lang, summary.tgt_lang).splitlines()]
     for w in summary.warnings:
         lines.append(f"warning: {w}")
     return "\n".join(lines)
