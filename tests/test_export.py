@@ -426,3 +426,28 @@ def test_omegat_glossary_from_tuples_and_from_concept_rows(tmp_path):
         ("Коллективные силы оперативного реагирования", "CSTO Collective Rapid Reaction Forces",
          "crrf; body; official name"),
     ]
+
+
+def test_omegat_glossary_drops_the_year_slot_of_exercise_names():
+    rows = [
+        {"concept": "interaction", "lang": "ru", "term": "Взаимодействие-{year}", "status": "preferred",
+         "kind": "exercise", "note": ""},
+        {"concept": "interaction", "lang": "en", "term": "Interaction-{year}", "status": "preferred",
+         "kind": "exercise", "note": ""},
+    ]
+    assert glossary_pairs(rows) == [
+        ("Взаимодействие", "Interaction", "interaction; exercise; with the year: Interaction-2024")]
+
+
+def test_cli_glossary_export_omegat(tmp_path):
+    from conftest import run_tm
+
+    table = tmp_path / "g.tsv"
+    table.write_text("concept\tlang\tterm\tstatus\tkind\tnote\n"
+                     "secretariat\tru\tСекретариат ОДКБ\tpreferred\tbody\t\n"
+                     "secretariat\ten\tCSTO Secretariat\tpreferred\tbody\t\n", encoding="utf-8")
+    out = tmp_path / "csto.utf8"
+    r = run_tm("glossary", "export", "--format", "omegat", "--glossary", table, "--output", out)
+    assert r.returncode == 0, r.stderr
+    assert out.read_text(encoding="utf-8").splitlines()[1:] == [
+        "Секретариат ОДКБ\tCSTO Secretariat\tsecretariat; body"]

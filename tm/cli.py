@@ -110,7 +110,13 @@ def cmd_glossary_export(args: argparse.Namespace) -> int:
     from .glossary import glossary_to_tbx
 
     glossary = _load_glossary(args.glossary, required=True)
-    data = glossary_to_tbx(glossary, version=args.tbx_version)
+    if args.format == "omegat":
+        from .export import omegat_glossary_text
+        from .glossary import glossary_rows
+
+        data = omegat_glossary_text(glossary_rows(glossary)).encode("utf-8")
+    else:
+        data = glossary_to_tbx(glossary, version=args.tbx_version)
     if args.output:
         _write_bytes(args.output, data)
     else:
@@ -206,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Convert between the glossary table and TBX.")
     gsub = p.add_subparsers(dest="glossary_command", metavar="ACTION", required=True)
     g = gsub.add_parser("export", help="write the glossary as TBX")
-    g.add_argument("--format", default="tbx", choices=("tbx",))
+    g.add_argument("--format", default="tbx", choices=("tbx", "omegat"),
+                   help="tbx, or omegat: OmegaT's tab-separated glossary (save it as NAME.utf8)")
     g.add_argument("--tbx-version", type=int, default=3, choices=(2, 3),
                    help="3: TBX 2019 (TBX-Basic); 2: the older martif form OmegaT reads (default: 3)")
     g.add_argument("--glossary", type=Path, default=None, metavar="FILE")

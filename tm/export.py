@@ -719,18 +719,32 @@ def glossary_pairs(rows: Iterable, src_lang: str = "ru", tgt_lang: str = "en") -
         if not targets:
             continue
         preferred = next((r for r in targets if get(r, "status") == "preferred"), targets[0])
+        target = str(get(preferred, "term"))
         for src in by_lang.get(src_lang, []):
             if (get(src, "status") or "") == "deprecated":
                 continue
-            comment = "; ".join(x for x in (concept, get(src, "kind") or "", get(preferred, "note") or get(src, "note") or "") if x)
-            pairs.append((str(get(src, "term")), str(get(preferred, "term")), comment))
+            source = str(get(src, "term"))
+            note = get(preferred, "note") or get(src, "note") or ""
+            if YEAR_SLOT in source or YEAR_SLOT in target:
+                # exercise names carry a year: the glossary gives the name, the comment the pattern
+                note = "; ".join(x for x in (f"with the year: {target.replace(YEAR_SLOT, '2024')}", note) if x)
+                source, target_term = _without_year(source), _without_year(target)
+            else:
+                target_term = target
+            comment = "; ".join(x for x in (concept, get(src, "kind") or "", note) if x)
+            pairs.append((source, target_term, comment))
     return pairs
 
 
-def write_omegat_glossary(glossary_rows: Iterable, path: str | Path, *, src_lang: str = "ru",
-                          tgt_lang: str = "en") -> int:
-    """OmegaT tab-separated glossary (UTF-8, `.utf8`): source TAB target TAB comment. Returns the rows written."""
-    path = Path(path)
+YEAR_SLOT = "{year}"
+
+
+def _without_year(term: str) -> str:
+    return re.sub(r"[\s-]*\{year\}", "", term).strip()
+
+
+def omegat_glossary_text(glossary_rows: Iterable, *, src_lang: str = "ru", tgt_lang: str = "en") -> str:
+    """OmegaT tab-separated glossary: a comment line, then source TAB target TAB comment."""
     lines = [f"# OmegaT glossary {src_lang} -> {tgt_lang} written by tm {__version__}\n"]
     seen = set()
     for src, tgt, comment in glossary_pairs(glossary_rows, src_lang, tgt_lang):
@@ -739,13 +753,21 @@ def write_omegat_glossary(glossary_rows: Iterable, path: str | Path, *, src_lang
             continue
         seen.add(tuple(fields))
         lines.append("\t".join(fields).rstrip("\t") + "\n")
+    return "".join(lines)
+
+
+def write_omegat_glossary(glossary_rows: Iterable, path: str | Path, *, src_lang: str = "ru",
+                          tgt_lang: str = "en") -> int:
+    """Write `omegat_glossary_text` as UTF-8 (name it `.utf8` for OmegaT). Returns the rows written."""
+    path = Path(path)
+    text = omegat_glossary_text(glossary_rows, src_lang=src_lang, tgt_lang=tgt_lang)
     try:
         with atomic_open(path) as fh:
             _public_mode(fh)
-            fh.write("".join(lines).encode("utf-8"))
+            fh.write(text.encode("utf-8"))
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", path) from None
-    return len(lines) - 1
+    return text.count("\n") - 1
 
 
 # ---------------------------------------------------------------------------
