@@ -184,8 +184,12 @@ def _expected(glossary: Glossary, concept: str, lang: str, year: int | None) -> 
 
 
 def check_release(aligned: AlignedRelease, glossary: Glossary,
-                  src_lang: str = "ru", tgt_lang: str = "en") -> list[Finding]:
-    """All findings for one aligned release pair, in bead order."""
+                  src_lang: str | None = None, tgt_lang: str | None = None) -> list[Finding]:
+    """All findings for one aligned release pair, in bead order.
+
+    The languages default to those of the releases (ru and en for the CSTO corpus)."""
+    src_lang = src_lang or getattr(aligned.src, "lang", None) or "ru"
+    tgt_lang = tgt_lang or getattr(aligned.tgt, "lang", None) or "en"
     findings: list[Finding] = []
     tgt_file = str(aligned.tgt.path) if aligned.tgt is not None else None
     for bead in aligned.beads:
