@@ -215,3 +215,26 @@ def test_a_small_glossary_built_in_code():
                   Term("hq", "en", "Staff", "preferred", "body", line=3)])
     assert [m.form for m in g.find("в Штабе и штабе", "ru")] == ["Штабе"]
     assert [m.form for m in g.find("the Staffs, the staff", "en")] == ["Staffs"]
+
+
+from hypothesis import given, settings, strategies as st
+
+WORDS = ["ОДКБ", "Генерального", "секретаря", "штаба", "Объединённого", "«", "»", "-", "–", "2022",
+         "Взаимодействие", "Поиск", "CSTO", "the", "Joint", "Staff", "Search", '"', "'s", ",", ".",
+         "Collective", "Rapid", "Reaction", "Forces", "КСОР", "генерал", "полковник", " "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=30), st.sampled_from(["ru", "en"]))
+def test_matches_are_exact_ordered_and_disjoint_for_any_text(csto_for_hypothesis, words, lang):
+    text = " ".join(words)
+    matches = csto_for_hypothesis.find(text, lang)
+    for m in matches:
+        assert text[m.start:m.end] == m.form and m.form.strip() == m.form and m.form
+    for a, b in zip(matches, matches[1:]):
+        assert a.end <= b.start
+
+
+@pytest.fixture(scope="module")
+def csto_for_hypothesis():
+    return load_glossary(CSTO)
