@@ -190,6 +190,15 @@ def test_sarif_format(sample):
         assert run["tool"]["driver"]["rules"][res["ruleIndex"]]["id"] == f.rule
 
 
+def test_sarif_uri_of_a_file_outside_the_working_folder_is_a_file_uri():
+    from tm.models import Finding
+
+    f = Finding("r", "missing-term", "error", "m", 0, 0, "", "", file="/nowhere/en/r.txt", line=2)
+    doc = json.loads(format_findings([f], "sarif"))
+    loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "file:///nowhere/en/r.txt"
+
+
 def test_unknown_format_is_refused(sample):
     with pytest.raises(ValueError):
         format_findings(sample[0], "xml", sample[1])

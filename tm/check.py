@@ -347,6 +347,12 @@ def _uri(path: str | None) -> str:
     return p.as_posix()
 
 
+def _sarif_uri(path: str | None) -> str:
+    """A relative reference where the file is under the working folder, else a file: URI."""
+    rel = _uri(path)
+    return Path(rel).as_uri() if rel and Path(rel).is_absolute() else rel
+
+
 def format_findings(findings: list[Finding], fmt: str = "text", summary: dict | None = None) -> str:
     """The report in one of FORMATS (text, json, junit, sarif)."""
     summary = _full_summary(findings, summary)
@@ -407,7 +413,7 @@ def _sarif(findings: list[Finding], summary: dict) -> str:
             "message": {"text": f.message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.file) or f.release},
+                    "artifactLocation": {"uri": _sarif_uri(f.file) or f.release},
                     "region": {"startLine": f.line or 1},
                 }
             }],
