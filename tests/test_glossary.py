@@ -140,6 +140,7 @@ def test_written_table_reads_back_the_same(tmp_path, csto):
     ("генерал–полковник Сидоров", [("colonel_general", "генерал–полковник")]),   # dash variant
     # generic lower-case use is not the body
     ("подразделения коллективных сил", []),
+    ("постоянный и полномочный представитель", [("plenipotentiary", "постоянный и полномочный представитель")]),
     # ordinary words vs exercise names
     ("поиск и обнаружение, взаимодействие подразделений", []),
 ])
@@ -175,6 +176,9 @@ def test_a_concept_twice_in_one_sentence(csto):
                                                    ("member_states", "member states")]),
     # proper names are case-sensitive: generic lower case is not the body
     ("units of the collective forces", []),
+    # titles and ranks are not proper names: any case
+    ("Sidorov, chief of the CSTO joint staff", [("chief_joint_staff", "chief of the CSTO joint staff")]),
+    ("the general secretary of the CSTO", [("secretary_general", "general secretary of the CSTO")]),
     # ordinary "search" / "interaction" are not the exercises
     ("the search for and detection of groups, interaction between units", []),
     ("a search in 2022", []),

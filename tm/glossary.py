@@ -218,6 +218,11 @@ def _case_rule(raw: str, lang: str) -> str | None:
     return None
 
 
+# Titles and ranks are often written in lower case ("the secretary general of the
+# CSTO", «генеральный секретарь»): their capitals do not make them proper names.
+CASELESS_KINDS = frozenset({"title", "rank"})
+
+
 def _compile(term: Term) -> list[_Pattern]:
     text = term.term.replace(YEAR, f" {_YEAR_SLOT} ")
     slots: list[_Slot] = []
@@ -227,7 +232,10 @@ def _compile(term: Term) -> list[_Pattern]:
             continue
         for tok in tokenize(piece, term.lang):
             if tok.kind == "word":
-                slots.append(_Slot("word", tok.keys, _case_rule(tok.raw, term.lang), tok.raw))
+                case = _case_rule(tok.raw, term.lang)
+                if case == "cap" and term.kind in CASELESS_KINDS:
+                    case = None
+                slots.append(_Slot("word", tok.keys, case, tok.raw))
             else:
                 slots.append(_Slot(tok.kind, tok.keys, None, tok.raw))
     patterns = []
