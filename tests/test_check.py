@@ -216,3 +216,18 @@ def test_scoring_counts_each_gold_row_once(tmp_path):
     s = score_findings([f, f], g)
     assert s["missing-term"]["tp"] == 1 and s["missing-term"]["precision"] == 0.5
     assert s["number-mismatch"]["recall"] == 0.0
+
+
+@pytest.mark.parametrize("ru, en", [
+    ("13–15 февраля 2024 года", "February 13-15, 2024"),
+    ("13–15 февраля 2024 года", "from 13 to 15 February 2024"),
+    ("с 13 по 15 февраля", "February 13-15"),
+    ("30-летие Договора", "the thirtieth anniversary of the Treaty"),
+])
+def test_day_ranges_and_ordinal_words(csto, ru, en):
+    assert check_release(aligned([(ru, en)]), csto) == []
+
+
+def test_a_wrong_day_in_a_range_is_still_found(csto):
+    (f,) = check_release(aligned([("13–15 февраля", "February 13-16")]), csto)
+    assert f.rule == "number-mismatch" and f.expected == "15.02" and f.found == "16"

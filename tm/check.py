@@ -165,6 +165,14 @@ def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> t
                     word_values.add(table[lemma])
         elif w in table:
             word_values.add(table[w])
+    # a day range shares its month: «13–15 февраля» = "February 13-15" = "from 13 to 15
+    # February"; so the day of a date satisfies a plain day number and the reverse
+    months_seen = {atom[-2:] for atom in figures if atom.startswith("date:")}
+    for atom in figures:
+        if atom.startswith("date:"):
+            word_values.add(str(int(atom[5:7])))
+        elif atom.isdigit() and 1 <= int(atom) <= 31:
+            word_values.update(f"date:{int(atom):02d}.{m}" for m in months_seen)
     return figures, word_values
 
 
