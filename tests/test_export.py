@@ -451,3 +451,17 @@ def test_cli_glossary_export_omegat(tmp_path):
     assert r.returncode == 0, r.stderr
     assert out.read_text(encoding="utf-8").splitlines()[1:] == [
         "Секретариат ОДКБ\tCSTO Secretariat\tsecretariat; body"]
+
+
+def test_repeated_keys_with_and_without_numpy(monkeypatch):
+    import sys
+    from array import array
+
+    from tm.export import _repeated_keys
+
+    keys = array("Q", [5, 2**64 - 1, 5, 7, 2**64 - 1, 5])
+    assert _repeated_keys(keys) == {5: 3, 2**64 - 1: 2}
+    assert _repeated_keys(array("Q")) == {}
+    monkeypatch.setitem(sys.modules, "numpy", None)          # import numpy -> ImportError
+    assert _repeated_keys(keys) == {5: 3, 2**64 - 1: 2}
+    assert _repeated_keys(array("Q")) == {}

@@ -228,6 +228,22 @@ def _reiterable(units: Iterable[TranslationUnit]) -> Iterable[TranslationUnit]:
     return list(units) if iter(units) is units else units
 
 
+def _repeated_keys(keys) -> dict[int, int]:
+    """{key: count} for the keys that occur more than once in an array('Q')."""
+    try:
+        import numpy as np
+    except ImportError:                      # pure Python: a transient list of ints
+        ordered = sorted(keys)
+        repeated: dict[int, int] = {}
+        for i in range(1, len(ordered)):
+            if ordered[i] == ordered[i - 1]:
+                repeated[ordered[i]] = repeated.get(ordered[i], 1) + 1
+        return repeated
+    values, counts = np.unique(np.frombuffer(keys, dtype=np.uint64), return_counts=True)
+    many = counts > 1
+    return dict(zip(values[many].tolist(), counts[many].tolist()))
+
+
 def iter_plan(units: Iterable[TranslationUnit], profile: str | Profile = "generic", *,
               min_score: float = 0.0, keep_duplicates: bool = False) -> Iterator[PlannedUnit]:
     """The skip decision of every unit, in input order (two passes over `units`).
@@ -245,12 +261,8 @@ def iter_plan(units: Iterable[TranslationUnit], profile: str | Profile = "generi
             source, target, _, skip = _first_filter(unit, prof, min_score)
             if skip is None:
                 keys.append(_pair_key(source, target))
-        ordered = sorted(keys)
+        repeated = _repeated_keys(keys)
         del keys
-        for i in range(1, len(ordered)):
-            if ordered[i] == ordered[i - 1]:
-                repeated[ordered[i]] = repeated.get(ordered[i], 1) + 1
-        del ordered
     written_pairs: dict[int, tuple[str, str]] = {}
     for unit in units:
         source, target, removed, skip = _first_filter(unit, prof, min_score)
