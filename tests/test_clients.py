@@ -260,3 +260,26 @@ def test_hostile_tmx_still_imports_into_omegat(tmp_path):
     out = res["targets"]["release.txt"]
     assert "The exercise \u201cRubezh & <Shield>\u201d ]]> began." in out
     assert "An ordinary sentence." in out
+
+
+def test_omegat_segments_like_tm_with_the_shipped_rules(tmp_path):
+    """With tm's segmentation.conf, OmegaT keeps «г. Минске», «И.Н. Тасмагамбетов», list
+    enumerators and «…» quotes inside one segment, as tm/segment.py does."""
+    from tm.export import write_omegat_segmentation
+    from tm.segment import split_sentences
+
+    doc = ("12 апреля 2023 г. в г. Минске состоялось заседание Совета. Генеральный секретарь ОДКБ "
+           "И.Н. Тасмагамбетов выступил с докладом. «Мы готовы к работе.» Заседание продлилось 2 ч. "
+           "Участники обсудили 5 млн. руб. расходов.\n\n"
+           "Рассмотрены вопросы:\n1. О ходе подготовки учения.\n2. О бюджете на 2024 г.\n")
+    sentences = [s for p in doc.split("\n\n") for s in split_sentences(p, "ru")]
+    units = make_units("2023-04-12-rules", [(s, f"English {i}.", "1-1", 0.9) for i, s in enumerate(sentences)])
+    tmx = tmp_path / "rules.tmx"
+    write_tmx(units, tmx, src_lang="ru", tgt_lang="en")
+    seg = tmp_path / "segmentation.conf"
+    write_omegat_segmentation(seg, "ru")
+    res = run_omegat(tmp_path / "p", {"release.txt": doc}, tmx, segmentation=seg)
+    assert res["total"] == len(sentences) and res["filled"] == len(sentences), (sentences, res["targets"])
+    # and without the rules OmegaT cuts some of them differently
+    plain = run_omegat(tmp_path / "q", {"release.txt": doc}, tmx)
+    assert plain["filled"] < len(sentences)

@@ -1,8 +1,10 @@
-"""Exports: TMX 1.4b (one per corpus), gettext PO (one per release), OmegaT glossary.
+"""Exports: TMX 1.4b (one per corpus), gettext PO (one per release), OmegaT glossary
+and OmegaT project segmentation rules.
 
-Every writer is streaming, atomic (a temporary file beside the target, flushed,
-fsync'ed and renamed; nothing is left behind on error) and deterministic (dates
-come from the releases or SOURCE_DATE_EPOCH, never from the clock).
+Every writer is atomic (a temporary file beside the target, flushed, fsync'ed and
+renamed; nothing is left behind on error) and deterministic (dates come from the
+releases or SOURCE_DATE_EPOCH, never from the clock). The TMX writer streams (lxml's
+incremental writer): memory does not grow with the number of units written.
 
 Segment text hygiene (`clean_segment`), the same for TMX and PO:
 - characters illegal in XML 1.0 (C0 controls other than TAB/LF/CR, lone
@@ -33,8 +35,8 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
