@@ -72,6 +72,8 @@ def test_reads_rows_comments_and_an_empty_note(tmp_path):
     ("x\tru\tУчение-{yr}\tpreferred\texercise\t", 2, "unknown placeholder"),
     ("x\tru\tтерм\tpreferred\tUnit Kind\t", 2, "bad kind"),
     ("x\tru\tтерм\tpreferred\tunit\ta\tb", 2, "6 TAB-separated fields"),
+    ("x\tru\t{year}\tpreferred\texercise\t", 2, "has no words"),
+    ("x\tru\t«—»\tpreferred\tunit\t", 2, "has no words"),
 ])
 def test_a_malformed_row_names_file_and_line(tmp_path, row, line, words):
     path = table(tmp_path, row)

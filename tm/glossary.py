@@ -418,7 +418,7 @@ def parse_row(fields: list[str], path, line: int) -> Term:
         raise InputError(f"unknown placeholder in term {term!r} (only {YEAR} is allowed)", path, line)
     if term.count(YEAR) > 1:
         raise InputError(f"term {term!r} has more than one {YEAR}", path, line)
-    if not tokenize(rest, lang) and YEAR not in term:
+    if not any(tok.kind == "word" for tok in tokenize(rest, lang)):
         raise InputError(f"term {term!r} has no words", path, line)
     if status not in STATUSES:
         raise InputError(f"bad status {status!r} (expected one of: {', '.join(STATUSES)})", path, line)
