@@ -65,7 +65,8 @@ _BLANK_LINES = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
 # optional dialogue dash, more openers, then the first significant character w.
 _NEXT = (r"\s+(?P<o>[(\[{«\"'`“„‘‚¿¡]*)(?P<dash>(?:--|[—–-])\s*)?[(\[{«\"'`“„‘‚]*(?P<w>\S)")
 _TERMINAL = re.compile(
-    r"(?P<p>[.!?…‼⁉⁈⁇]++(?:[ \u00a0][.…]++)*+)(?P<c>[)\]}\"'»”’“‘›]*+)(?=" + _NEXT + ")")
+    r"(?P<p>[.!?…‼⁉⁈⁇](?<![.!?…‼⁉⁈⁇][.!?…‼⁉⁈⁇])[.!?…‼⁉⁈⁇]*+(?:[ \u00a0][.…]++){0,4}+)"
+    r"(?P<c>[)\]}\"'»”’“‘›]*+)(?=" + _NEXT + ")")
 _NEXT = re.compile(_NEXT)
 _NEXT_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?(?P<dot>\.)?")
 
@@ -81,12 +82,13 @@ _ENUM_HEAD = re.compile(
 _DOTTED = re.compile(r"[^\W\d_]{1,4}(?:\.-?[^\W\d_]{1,4})+")
 # A unit glued to a number: "1996-1999гг", "5км".
 _NUM_UNIT = re.compile(r"[\d.,\-–]*\d(?P<u>[^\W\d_]+)")
-_NUMBER = re.compile(r"[\d.,:/\-–—]*\d[\d.,:/\-–—]*(?:-[^\W\d_]{1,3})?|[IVXLCDM]+")
+_NUMBER = re.compile(r"[$€£¥₽]?[\d.,:/\-–—]*\d[\d.,:/\-–—]*(?:-[^\W\d_]{1,3})?|[IVXLCDM]+")
 # A piece of a spaced abbreviation: "т." in «т. д.», "н." in «до н. э.».
 _SHORT_PIECE = re.compile(r"[^\W\d_]{1,3}\.")
-# A bare date phrase before an abbreviation: "At 5 ", «В 2010-2012 », «25 июля 2024 ».
+# A bare date phrase before an abbreviation: "At 5 ", «В 2010-2012 », «25 июля 2024 »,
+# «В XX » (a preposition, then numbers, each followed by at most two words).
 _DATE_PHRASE = re.compile(
-    r"\W*(?:[^\W\d_]{1,6}\s+)?(?:\d[\d.,:/\-–—]*\s*(?:[^\W\d_]+\s+){0,2})+")
+    r"\W*(?:[^\W\d_]{1,6}\s+)?(?:(?:\d[\d.,:/\-–—]*|[IVXLCDM]+\b)\s*(?:[^\W\d_]+\s+){0,2})+")
 
 # List items at the start of a line inside a paragraph.
 _LIST_LINE = re.compile(
@@ -102,7 +104,7 @@ _ENUM_ITEM = re.compile(
     r"[.)](?:(?<=[0-9][.)])|(?<=[0-9]\.\))|(?<=[a-zа-яё]\)))(?=[^\S\n]+(?P<w>\S))")
 # "a. The first item b. The second item": only when the paragraph opens with "a.".
 _LETTER_DOT_ITEM = re.compile(r"[a-zа-яё](?P<s>\.)(?=[^\S\n]+(?P<w>\S))")
-_SMILEY = re.compile(r"(?:[:;=][-^]?[()DPp]++|\){2,}+|\({2,}+)(?=\s)")
+_SMILEY = re.compile(r"(?:[:;=][-^]?[()DPp]++|\)(?<!\)\))\)++|\((?<!\(\()\(++)(?=\s)")
 _SMILEY_HINTS = ("))", "((", ":)", ";)", ":(", "=)", ":-", ";-", ":D", ":P", ":p", "=(")
 
 _NEWLINE_RUN = re.compile(r"\s*\n\s*")
@@ -303,7 +305,8 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
     """Rule 4: does the single period at t[ps] end a sentence? (The next
     significant character, nm['w'], is already known not to be lower-case.)"""
     lo = ps - 48 if ps - 48 > sent_start else sent_start
-    token = t[t.rfind(" ", lo, ps) + 1 if ps > lo else ps:ps]
+    k = t.rfind(" ", lo, ps)
+    token = t[k + 1 if k >= 0 else lo:ps]
     if not token.isprintable():                       # other whitespace: NBSP, newline, tab
         token = token.split()[-1] if token.strip() else ""
     if not token:
