@@ -1,0 +1,136 @@
+"""End-to-end tests of the command-line contracts (issue 2), run as a user would."""
+import re
+
+import pytest
+
+from conftest import REPO, run_tm
+from tm.metrics import alignment_prf, read_beads
+from tm.models import Bead
+
+BEAD_LINE = re.compile(r"^\[(\d+(, \d+)*)?\]:\[(\d+(, \d+)*)?\]$")
+
+
+def beads_of(stdout: str, scores: bool = False) -> list[Bead]:
+    beads = []
+    for line in stdout.splitlines():
+        if scores:
+            bead_text, score = line.split("\t")
+            assert re.fullmatch(r"[01]\.\d{3}", score), line
+            assert 0.0 <= float(score) <= 1.0
+        else:
+            bead_text = line
+        assert BEAD_LINE.match(bead_text), line
+        beads.append(Bead.parse(bead_text))
+    return beads
+
+
+def assert_covers(beads: list[Bead], n_src: int, n_tgt: int) -> None:
+    src = [i for b in beads for i in b.src]
+    tgt = [j for b in beads for j in b.tgt]
+    assert src == list(range(n_src))
+    assert tgt == list(range(n_tgt))
+    for b in beads:
+        assert b.src or b.tgt
+
+
+def test_version_and_help():
+    r = run_tm("--version")
+    assert r.returncode == 0 and r.stdout.startswith("tm ")
+    for cmd in ("segment", "align-lines", "align", "check", "glossary"):
+        r = run_tm(cmd, "--help")
+        assert r.returncode == 0 and "usage: tm " + cmd in r.stdout
+
+
+def test_no_command_is_usage_error():
+    r = run_tm()
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_segment_prints_sentences_and_paragraph_breaks(tmp_path):
+    f = tmp_path / "ru.txt"
+    f.write_text("Заголовок новости\n\nГенеральный секретарь ОДКБ прибыл в Москву. "
+                 "Встреча прошла 25 июля 2024 г. в Секретариате.\n\nВторой абзац!\n", encoding="utf-8")
+    r = run_tm("segment", "--lang", "ru", f)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ("Заголовок новости\n\n"
+                        "Генеральный секретарь ОДКБ прибыл в Москву.\n"
+                        "Встреча прошла 25 июля 2024 г. в Секретариате.\n\n"
+                        "Второй абзац!\n\n")
+
+
+def test_segment_reads_stdin():
+    r = run_tm("segment", "--lang", "en", "-", input="Gen. A. Sidorov arrived. He spoke.\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "Gen. A. Sidorov arrived.\nHe spoke.\n\n"
+
+
+def test_segment_bad_utf8_is_exit_2_naming_file_and_line(tmp_path):
+    f = tmp_path / "bad.txt"
+    f.write_bytes("Строка один.\n".encode() + b"\xcf\xf0\xe8\xe2\xe5\xf2\n")
+    r = run_tm("segment", "--lang", "ru", f)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert f"{f}:2:" in r.stderr
+
+
+def test_segment_missing_file_is_exit_2(tmp_path):
+    r = run_tm("segment", "--lang", "en", tmp_path / "none.txt")
+    assert r.returncode == 2 and "none.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("n_src,n_tgt", [(0, 0), (0, 3), (4, 0), (1, 1), (2, 9), (12, 1), (30, 31)])
+def test_align_lines_covers_every_line_exactly_once(tmp_path, n_src, n_tgt):
+    src = tmp_path / "src.txt"
+    tgt = tmp_path / "tgt.txt"
+    src.write_text("".join(f"Предложение номер {i} о совместных учениях.\n" for i in range(n_src)), encoding="utf-8")
+    tgt.write_text("".join(f"Sentence {j} about the joint exercise.\n" for j in range(n_tgt)), encoding="utf-8")
+    for scores in (False, True):
+        r = run_tm("align-lines", src, tgt, *(["--scores"] if scores else []))
+        assert r.returncode == 0, r.stderr
+        assert_covers(beads_of(r.stdout, scores), n_src, n_tgt)
+
+
+def test_align_lines_finds_a_split_and_an_omission(tmp_path):
+    src = tmp_path / "ru.txt"
+    tgt = tmp_path / "en.txt"
+    src.write_text(
+        "Учения «Взаимодействие-2022» начались на полигоне «Матыбулак».\n"
+        "В них участвуют более 6 500 военнослужащих и свыше 850 единиц техники, в том числе "
+        "самолёты, вертолёты и ударные беспилотники.\n"
+        "Погода в районе учений благоприятная.\n"
+        "Учения продлятся до 7 октября.\n", encoding="utf-8")
+    tgt.write_text(
+        "The Interaction-2022 exercise started at the Matybulak training range.\n"
+        "More than 6,500 troops take part.\n"
+        "They use over 850 pieces of equipment, including aircraft, helicopters and strike drones.\n"
+        "The exercise will last until 7 October.\n", encoding="utf-8")
+    r = run_tm("align-lines", src, tgt)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["[0]:[0]", "[1]:[1, 2]", "[2]:[]", "[3]:[3]"]
+
+
+def test_align_lines_other_language_pair_on_text_berg(shared, capsys):
+    """Issue 2, acceptance 3: runs on the Text+Berg de-fr test set; prints its strict F1."""
+    base = shared / "bench/align/textberg-de-fr/test"
+    total = None
+    for gold_path in sorted((base / "gold").iterdir()):
+        doc = gold_path.name
+        r = run_tm("align-lines", base / "de" / doc, base / "fr" / doc, "--src-lang", "de", "--tgt-lang", "fr")
+        assert r.returncode == 0, r.stderr
+        hyp = beads_of(r.stdout)
+        n_src = len((base / "de" / doc).read_text(encoding="utf-8").splitlines())
+        n_tgt = len((base / "fr" / doc).read_text(encoding="utf-8").splitlines())
+        assert_covers(hyp, n_src, n_tgt)
+        prf = alignment_prf(hyp, read_beads(gold_path.read_text(encoding="utf-8")))
+        total = prf if total is None else total.add(prf)
+    with capsys.disabled():
+        print(f"\n[tm align-lines] Text+Berg de-fr test: strict P {total.precision:.3f} "
+              f"R {total.recall:.3f} F1 {total.f1:.3f}")
+    assert total.f1 > 0.75  # the aligner's own floors are asserted in test_align.py
+
+
+def test_align_lines_missing_file_is_exit_2(tmp_path):
+    (tmp_path / "a.txt").write_text("x\n")
+    r = run_tm("align-lines", tmp_path / "a.txt", tmp_path / "b.txt")
+    assert r.returncode == 2 and "b.txt" in r.stderr and "Traceback" not in r.stderr
