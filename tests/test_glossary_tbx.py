@@ -33,6 +33,12 @@ def test_tbx3_is_valid_tbx_basic_against_the_core_schema(csto, shared):
     # the TBX-Basic picklist for the status (what the dialect's Schematron requires)
     statuses = {n.text for n in doc.iterfind(".//t:termNote[@type='administrativeStatus']", NS)}
     assert statuses == {"preferredTerm-admn-sts", "admittedTerm-admn-sts", "deprecatedTerm-admn-sts"}
+    # the other TBX-Basic (DCA) rules the Schematron states, checked with XPath 1
+    assert all(etree.QName(e).namespace == NS["t"] for e in doc.iter(etree.Element))
+    for d in doc.iterfind(".//t:descrip", NS):
+        assert d.get("type") == "subjectField" and etree.QName(d.getparent()).localname == "conceptEntry"
+    for n in doc.iterfind(".//t:termNote", NS):
+        assert etree.QName(n.getparent()).localname == "termSec"
     entry = doc.find(".//t:conceptEntry[@id='crrf']", NS)
     assert entry.find("t:descrip[@type='subjectField']", NS).text == "unit"
     ru_terms = [t.text for t in entry.iterfind("t:langSec[@{http://www.w3.org/XML/1998/namespace}lang='ru']/t:termSec/t:term", NS)]
