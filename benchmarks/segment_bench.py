@@ -123,6 +123,43 @@ def linearity() -> None:
               f"1 MB {times[1] * 1000:.1f} ms, ratio {times[1] / times[0]:.1f} (linear = 10)")
 
 
+# Degenerate inputs that a careless regex makes quadratic: runs of stops,
+# brackets, abbreviations, initials, quotes and dashes, list markers, long tokens.
+WORST_CASES = ["!", ".", "))", "«Да. – Нет ", "т. ", "И. ", "т. д. И ", " … ", "1) а) б) ",
+               "• 1. ", "2022 г. В ", "x" * 70 + ". A ", "\n- a", "\n\n", " "]
+
+
+def worst_case_linearity() -> None:
+    worst = ("", 0.0, [])
+    for unit in WORST_CASES:
+        times = []
+        for size in (100_000, 1_000_000):
+            text = (unit * (size // len(unit) + 1))[:size]
+            best = float("inf")
+            for _ in range(2):
+                t0 = time.process_time()
+                split_sentences(text, "ru")
+                split_sentences(text, "en")
+                best = min(best, time.process_time() - t0)
+            times.append(best)
+        ratio = times[1] / max(times[0], 1e-6)
+        if ratio > worst[1]:
+            worst = (unit, ratio, times)
+    unit, ratio, times = worst
+    print(f"linearity, {len(WORST_CASES)} degenerate inputs (100 KB vs 1 MB, ru+en): worst ratio "
+          f"{ratio:.1f} for {unit!r} ({times[0] * 1000:.1f} ms vs {times[1] * 1000:.1f} ms)")
+    # A tiny 100 KB time can sit in the CPU cache; 1 MB vs 3 MB shows the real slope.
+    text1, text3 = ((unit * (n // len(unit) + 1))[:n] for n in (1_000_000, 3_000_000))
+    t3 = []
+    for text in (text1, text3):
+        t0 = time.process_time()
+        split_sentences(text, "ru")
+        split_sentences(text, "en")
+        t3.append(time.process_time() - t0)
+    print(f"  same input, 1 MB vs 3 MB: {t3[0] * 1000:.1f} ms vs {t3[1] * 1000:.1f} ms, "
+          f"ratio {t3[1] / max(t3[0], 1e-6):.1f} (linear = 3)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared")
@@ -155,6 +192,7 @@ def main() -> int:
               f"{pooled.recall:6.3f} {pooled.f1:6.3f} {pooled_sents / pooled_time:10,.0f}")
     csto_gold(args.errors)
     linearity()
+    worst_case_linearity()
     return 0
 
 

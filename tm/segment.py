@@ -55,8 +55,9 @@ CLASSES = frozenset({PREFIX, NUMERIC, FINAL, ACRONYM, AFTER_NUMBER})
 _MOSES = NonbreakingPrefixes()
 _MOSES_LANGS = frozenset(_MOSES.available_langs.values())
 
-# A blank line: a newline, then a line of only whitespace, then a newline.
-_BLANK_LINES = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
+# Blank lines: a run of whitespace holding at least two newlines, from the first
+# newline to the last (what follows the last belongs to the next paragraph).
+_BLANK_LINES = re.compile(r"\n\s*\n")
 
 # Terminal punctuation (possessive: a spaced ". . . ." is taken whole), then
 # closing quotes/brackets, then whitespace. Straight quotes right after a stop
