@@ -283,3 +283,31 @@ def test_omegat_segments_like_tm_with_the_shipped_rules(tmp_path):
     # and without the rules OmegaT cuts some of them differently
     plain = run_omegat(tmp_path / "q", {"release.txt": doc}, tmx)
     assert plain["filled"] < len(sentences)
+
+
+def test_po_wrapping_equals_msgcat_on_random_text(tmp_path):
+    """3,000 random strings over letters, digits and every punctuation class that changes
+    where gettext may break a line (quotes, brackets, dashes, NBSP, slash, %, №, …, \\)."""
+    need("msgcat")
+    from tm.export import _po_string
+
+    rnd = random.Random(14)
+    letters = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИКЛМНОПРСТУЭЮЯabcdefghijklmnopqrstuvwxyzABCXYZ0123456789"
+    marks = list(" \u00a0\u202f,.:;!?()[]{}\"'«»“”„‘’-–—/%№…\\$+°|*&#@_=<>~`\u2009\u0301")
+    entries = ['msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n']
+    for i in range(3000):
+        words = ["".join(rnd.choice(letters) if rnd.random() > 0.25 else rnd.choice(marks)
+                         for _ in range(rnd.choice([1, 2, 3, 5, 8, 12, 20, 40])))
+                 for _ in range(rnd.randint(1, 25))]
+        text = " ".join(words).strip() or "x"
+        entries.append("\n" + _po_string("msgctxt", f"c{i}") + _po_string("msgid", text)
+                       + _po_string("msgstr", text[::-1].strip() or "y"))
+    path = tmp_path / "random.po"
+    path.write_text("".join(entries), encoding="utf-8")
+    r = subprocess.run(["msgcat", str(path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    ours = path.read_text(encoding="utf-8").split("\n\n")
+    theirs = r.stdout.split("\n\n")
+    assert len(ours) == len(theirs)
+    different = [(a, b) for a, b in zip(ours, theirs) if a != b]
+    assert not different, different[:2]

@@ -616,7 +616,13 @@ def _break_opportunities(chars: Sequence[str], prohibited: Sequence[bool]) -> li
             seen_space = True
             continue
         if cls == "CM":
-            if last in ("BK", "ZW") or seen_space:
+            if seen_space and last != "BK":
+                # gettext's libunistring breaks after a space before a combining mark, whatever
+                # came before the space (measured with msgcat); the mark then counts as a letter
+                possible[i] = True
+                last, seen_space = "AL", False
+                continue
+            if last in ("BK", "ZW"):
                 cls = "AL"
             else:
                 continue
