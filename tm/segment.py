@@ -6,18 +6,19 @@ non-whitespace character (lossless). Lines are separated by "\\n" (the CLI and
 the corpus reader turn CRLF/CR into LF); a blank line (only whitespace) always
 ends a paragraph and so a sentence.
 
-Inside a paragraph a boundary is made (rules in this order; the README's
-segmentation section lists them with examples):
+Inside a paragraph a boundary is made (the README's segmentation section and
+tm/data/abbreviations/README.md give examples):
 
 1. List items: a line that starts with a dash, bullet or "1." / "2)" / "a)"
    marker starts a sentence (so a lead-in line ending in ":" is its own
    sentence); so does an inline bullet (•), and an inline enumerator that is
-   part of a run 1., 2., ... / a), b), ... or follows ";" / ":".
+   part of a run 1., 2., ... / a), b), ... or follows ";".
 2. After "?", "!" (and "?!", "!!!", "?.."), with closing quotes/brackets kept,
    when the next word (after opening quotes, brackets or a dialogue dash) does
-   not start with a lower-case letter.
+   not start with a lower-case letter (nor is a bracketed number "(1992)").
 3. After an ellipsis attached to a word ("that... She"), under the same
-   condition; a detached ellipsis ("is . . . I", "[...]") is a pause.
+   condition; not after a spaced ellipsis with a space before it ("is . . . I"),
+   an omission mark ("[...]"), or an ellipsis inside an open quotation.
 4. After a period, under the same condition, unless the word before it is an
    abbreviation whose class (tm/data/abbreviations/<lang>.txt, merged with the
    Moses non-breaking prefixes of sacremoses) says otherwise: [prefix] never
@@ -29,10 +30,12 @@ segmentation section lists them with examples):
    «В 2010–2012 гг.») does not end a sentence: a date alone is not a sentence.
    A period after a sentence-initial enumerator ("4.", "8.1.", "IV.", "§2.")
    is part of the marker.
-5. Inside an open «…» / „…“ quotation, a stop followed by a dash does not split:
-   the dash brings back the quoted speech after the author's words
+5. Inside an open quotation, a stop followed by a dash does not split: the dash
+   brings back the quoted speech after the author's words
    («К чему ты готовишься? – спросила мама. – Завтра ведь выходной»).
 6. After a smiley (";)", ":))", "))") before a capitalised word.
+7. A last piece of a paragraph with no word in it (emoji, hashtags) stays with
+   the sentence before it.
 
 Unknown languages get the same rules, the Moses prefixes that sacremoses has
 for them, and no extra data; adding a language means adding data files.
