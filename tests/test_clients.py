@@ -311,3 +311,75 @@ def test_po_wrapping_equals_msgcat_on_random_text(tmp_path):
     assert len(ours) == len(theirs)
     different = [(a, b) for a, b in zip(ours, theirs) if a != b]
     assert not different, different[:2]
+
+
+# --- glossaries in OmegaT's own readers ----------------------------------------------------------
+# Console mode does not load glossaries, so a Groovy script (groovy-all is on OmegaT's class path,
+# no JDK needed) calls OmegaT's glossary readers on our files directly.
+
+GROOVY_JAR = Path("/usr/share/java/groovy-all.jar")
+READ_GLOSSARY = """
+import org.omegat.gui.glossary.*
+import org.omegat.core.Core
+import org.omegat.core.data.IProject
+import org.omegat.util.ProjectFileStorage
+if (args.length > 1) {   // the TBX reader takes the languages from the open project
+    def props = ProjectFileStorage.loadProjectProperties(new File(args[1]))
+    Core.setProject([getProjectProperties: { props }, isProjectLoaded: { true }] as IProject)
+}
+def f = new File(args[0])
+def entries = f.name.endsWith(".tbx") ? GlossaryReaderTBX.read(f, false) : GlossaryReaderTSV.read(f, false)
+def out = new PrintStream(System.out, true, "UTF-8")
+for (e in entries) { out.println(e.getSrcText() + "\\t" + e.getLocText() + "\\t" + e.getCommentText().replace("\\n", " / ")) }
+"""
+
+
+def omegat_glossary_entries(path: Path, tmp_path: Path) -> list[tuple[str, str, str]]:
+    need("java")
+    if not (OMEGAT_JAR.exists() and GROOVY_JAR.exists()):
+        pytest.fail("OmegaT or its groovy-all.jar missing (apt-get install omegat)")
+    project = tmp_path / "glossary-project"
+    project.mkdir(exist_ok=True)
+    (project / "omegat.project").write_text(OMEGAT_PROJECT.format(src="ru", tgt="en"), encoding="utf-8")
+    script = tmp_path / "read_glossary.groovy"
+    script.write_text(READ_GLOSSARY, encoding="utf-8")
+    r = subprocess.run(["java", "-Djava.awt.headless=true", "-cp", f"{OMEGAT_JAR}:{GROOVY_JAR}",
+                        "groovy.ui.GroovyMain", str(script), str(path), str(project)],
+                       capture_output=True, timeout=300)
+    assert r.returncode == 0, r.stderr.decode("utf-8", "replace")[-2000:]
+    return [tuple(line.split("\t")) for line in r.stdout.decode("utf-8").splitlines()]
+
+
+def test_omegat_reads_our_tab_separated_glossary(tmp_path):
+    from tm.export import glossary_pairs, write_omegat_glossary
+    from tm.glossary import glossary_rows, load_glossary
+
+    glossary = load_glossary(Path(__file__).resolve().parents[1] / "glossaries" / "csto.tsv")
+    path = tmp_path / "csto.utf8"
+    n = write_omegat_glossary(glossary_rows(glossary), path)
+    entries = omegat_glossary_entries(path, tmp_path)
+    assert len(entries) == n > 100
+    expected = []
+    for src, tgt, comment in glossary_pairs(glossary_rows(glossary)):
+        if (src, tgt, comment) not in expected:
+            expected.append((src, tgt, comment))
+    assert entries == expected
+
+
+def test_omegat_reads_the_tbx_glossary_export(tmp_path):
+    """`tm glossary export --tbx-version 2` (the form OmegaT reads): every source term with its
+    preferred English term is among the entries OmegaT's TBX reader returns."""
+    from conftest import run_tm
+    from tm.export import glossary_pairs
+    from tm.glossary import glossary_rows, load_glossary
+
+    table = Path(__file__).resolve().parents[1] / "glossaries" / "csto.tsv"
+    tbx = tmp_path / "csto.tbx"
+    r = run_tm("glossary", "export", "--tbx-version", "2", "--glossary", table, "--output", tbx)
+    assert r.returncode == 0, r.stderr
+    entries = {(src, tgt) for src, tgt, _ in omegat_glossary_entries(tbx, tmp_path)}
+    # exercise names: the TBX keeps the {year} slot, the .utf8 export leaves it out
+    pairs = [(s, t) for s, t, c in glossary_pairs(glossary_rows(load_glossary(table)))
+             if "with the year:" not in c]
+    missing = [p for p in pairs if p not in entries]
+    assert entries and not missing, missing[:5]
