@@ -120,6 +120,27 @@ def test_release_offsets_are_into_the_normalised_text(tmp_path):
     assert [p.line for p in release.paragraphs] == [1, 3, 5]
 
 
+def restore_spaces(release) -> str:
+    return "".join(release.original_spaces.get(i, ch) for i, ch in enumerate(release.text))
+
+
+def test_original_unicode_spaces_are_remembered_for_the_exports(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes("Заго\u00adловок\r\n\r\n6\u202f500 военно\u200bслужащих в\u00a0Минске.".encode("utf-8"))
+    release = read_release(path, "ru")
+    assert release.text == "Заголовок\n\n6 500 военнослужащих в Минске."
+    assert restore_spaces(release) == "Заголовок\n\n6\u202f500 военнослужащих в\u00a0Минске."
+    assert set(release.original_spaces.values()) == {"\u202f", "\u00a0"}
+
+
+def test_html_release_remembers_nbsp_entities():
+    release = parse_html_release(RU_MEETING_PAGE, "x", "ru", Path("a.html"))
+    restored = restore_spaces(release)
+    assert "6\u00a0500 военнослужащих" in restored and "в\u00a0ноябре в\u00a0Минске" in restored
+    assert "государств\u00a0— членов" in restored
+    assert restored.replace("\u00a0", " ") == release.text
+
+
 # --- HTML -----------------------------------------------------------------------
 
 def test_realistic_saved_page_gives_headline_date_and_paragraphs():

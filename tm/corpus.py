@@ -14,6 +14,7 @@ Text -> normalised text, the same on both sides, before anything else sees it
   - Unicode NFC;
   - every Unicode space separator (NBSP, narrow NBSP, thin/figure/ideographic
     spaces, ...) -> an ordinary space (so «6 500» and "6 500" compare alike);
+    Release.original_spaces remembers them and the exports put them back;
   - removed: soft hyphen U+00AD, zero-width space/non-joiner/joiner
     U+200B..U+200D, word joiner U+2060, U+FEFF inside text, U+180E, and the
     direction marks U+200E/U+200F (invisible; they only break matching);
@@ -86,14 +87,25 @@ def normalise_text(text: str) -> str:
     """Line ends to LF, Unicode to NFC, Unicode spaces to a space, invisible
     characters removed (see the module docstring). Keeps the number of lines
     except for CRLF -> LF."""
+    return normalise_tracking_spaces(text)[0]
+
+
+def normalise_tracking_spaces(text: str, release: bool = False) -> tuple[str, dict[int, str]]:
+    """normalise_text (with `release`: normalise_release_text), and where it put an
+    ordinary space for another Unicode space: {offset in the result: original
+    space}. Release.original_spaces keeps this, so the exports can write the
+    document's own spaces (NBSP in «6 500») while matching uses plain ones."""
+    if release:
+        text = text.translate(_LINE_BREAKS)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return _UNICODE_SPACES.sub(" ", text)
+    spaces = {m.start(): m.group() for m in _UNICODE_SPACES.finditer(text) if m.group() != " "}
+    return (_UNICODE_SPACES.sub(" ", text) if spaces else text), spaces
 
 
 def normalise_release_text(text: str) -> str:
     """normalise_text plus the other line and paragraph separators (for releases)."""
-    return normalise_text(text.translate(_LINE_BREAKS))
+    return normalise_tracking_spaces(text, release=True)[0]
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
@@ -122,10 +134,11 @@ def _classify(text: str, paragraphs: list[Paragraph], lang: str) -> tuple[list[P
 
 def parse_release(text: str, release_id: str, lang: str, path: Path, encoding: str = "utf-8") -> Release:
     """Split decoded text into content paragraphs and boilerplate."""
-    text = normalise_release_text(text)
+    text, spaces = normalise_tracking_spaces(text, release=True)
     content, boilerplate = _classify(text, split_paragraphs(text), lang)
     release = Release(release_id=release_id, lang=lang, path=path, text=text, paragraphs=content,
-                      boilerplate=boilerplate, date=date_from_id(release_id), encoding=encoding)
+                      boilerplate=boilerplate, date=date_from_id(release_id), encoding=encoding,
+                      original_spaces=spaces)
     _warn_if_empty(release)
     return release
 
@@ -137,24 +150,23 @@ def parse_html_release(text: str, release_id: str, lang: str, path: Path,
     Paragraph.line is the line of the element in the HTML file."""
     page = html_reader.extract_html(text, path)
     blocks = ([page.headline] if page.headline else []) + page.blocks
-    pieces, paragraphs, pos = [], [], 0
+    pieces, paragraphs, spaces, pos = [], [], {}, 0
     for block in blocks:
-        block_text = normalise_release_text(block.text).strip()
-        for piece in _BLANK_LINES.split(block_text):   # a <br><br> inside a <p>
-            piece = piece.strip()
-            if not piece:
-                continue
+        block_text, block_spaces = normalise_tracking_spaces(block.text, release=True)
+        for piece in split_paragraphs(block_text):     # more than one: <br><br> inside a <p>
             if pieces:
                 pieces.append("\n\n")
                 pos += 2
-            paragraphs.append(Paragraph(piece, pos, block.line))
-            pieces.append(piece)
-            pos += len(piece)
+            paragraphs.append(Paragraph(piece.text, pos, block.line))
+            pieces.append(piece.text)
+            spaces.update((pos + off - piece.start, ch) for off, ch in block_spaces.items()
+                          if piece.start <= off < piece.start + len(piece.text))
+            pos += len(piece.text)
     full = "".join(pieces) + ("\n" if pieces else "")
     content, boilerplate = _classify(full, paragraphs, lang)
     release = Release(release_id=release_id, lang=lang, path=path, text=full, paragraphs=content,
                       boilerplate=boilerplate, date=date_from_id(release_id) or page.date,
-                      encoding=encoding)
+                      encoding=encoding, original_spaces=spaces)
     _warn_if_empty(release)
     return release
 
