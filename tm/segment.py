@@ -62,14 +62,15 @@ _MOSES_LANGS = frozenset(_MOSES.available_langs.values())
 # newline to the last (what follows the last belongs to the next paragraph).
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
-# Terminal punctuation (possessive: a spaced ". . . ." is taken whole), then
+# Terminal punctuation (a spaced ". . . ." taken whole, but given back if no
+# whitespace follows it; at most 4 spaced dots, so the scan stays linear), then
 # closing quotes/brackets, then whitespace. Straight quotes right after a stop
 # can only be closing ones.
 # The lookahead reads what follows: whitespace, opening quotes/brackets, an
 # optional dialogue dash, more openers, then the first significant character w.
 _NEXT = (r"\s+(?P<o>[(\[{«\"'`“„‘‚¿¡]*)(?P<dash>(?:--|[—–-])\s*)?[(\[{«\"'`“„‘‚]*(?P<w>\S)")
 _TERMINAL = re.compile(
-    r"(?P<p>[.!?…‼⁉⁈⁇](?<![.!?…‼⁉⁈⁇][.!?…‼⁉⁈⁇])[.!?…‼⁉⁈⁇]*+(?:[ \u00a0][.…]++){0,4}+)"
+    r"(?P<p>[.!?…‼⁉⁈⁇](?<![.!?…‼⁉⁈⁇][.!?…‼⁉⁈⁇])[.!?…‼⁉⁈⁇]*+(?:[ \u00a0]\.++){0,4})"
     r"(?P<c>[)\]}\"'»”’“‘›]*+)(?=" + _NEXT + ")")
 _NEXT = re.compile(_NEXT)
 _NEXT_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?(?P<dot>\.)?")
