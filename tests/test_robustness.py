@@ -319,6 +319,16 @@ def test_output_folder_that_is_a_file_is_refused(tmp_path):
     assert out.read_text(encoding="utf-8") == "a file\n"
 
 
+def test_fifo_named_like_a_release_is_skipped_not_read(tmp_path):
+    corpus = _copy_case("ok-utf8", tmp_path / "corpus")
+    os.mkfifo(corpus / "ru" / "2024-10-11-pipe.txt")     # opening it for reading would block
+    (corpus / "en" / "2024-10-11-pipe.txt").write_text("Text.\n", encoding="utf-8")
+    r = run_tm("align", "--corpus", corpus, "--out", tmp_path / "out", cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "ru/2024-10-11-pipe.txt: skipped: not a regular file" in r.stdout
+    assert "en/2024-10-11-pipe.txt: no ru counterpart" in r.stdout
+
+
 def test_oversized_release_is_refused(tmp_path):
     corpus = _copy_case("ok-utf8", tmp_path / "corpus")
     big = corpus / "en" / "2024-10-10-huge.txt"
@@ -354,6 +364,7 @@ RUNTIME_CASES = {
     "export-folder-symlink": "refused",
     "output-is-a-file": "refused",
     "too-large": "refused",
+    "not-a-regular-file": "warned",
     "killed-mid-export": "processed",
 }
 

@@ -1,6 +1,7 @@
 """Reading bad input (issue 7): encodings, normalisation, HTML releases, corpus layout hazards."""
 from __future__ import annotations
 
+import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -187,6 +188,14 @@ def test_page_entities_and_doctype_subset_are_not_expanded():
     assert [b.text for b in page.blocks] == ["&x;&y; & <b> «a»"]
 
 
+def test_page_nested_beyond_the_parser_limit_is_refused_not_truncated():
+    html = "<html><body><p>Начало.</p>\n" + "<div>" * 300 + "Текст." + "</div>" * 300 + "</body></html>"
+    with pytest.raises(InputError, match=r"^a\.html:2: HTML over the parser's safety limits"):
+        extract_html(html, "a.html")
+    assert extract_html(html.replace("<div>" * 300, "<div>" * 100).replace("</div>" * 300, "</div>" * 100),
+                        "a.html").blocks[-1].text == "Текст."
+
+
 def test_empty_and_junk_pages():
     assert extract_html("", "x.html").blocks == []
     assert extract_html("<html><body><script>var a = 1;</script><nav>Menu</nav></body></html>",
@@ -240,6 +249,17 @@ def test_symlinks_inside_the_corpus_are_followed_outside_refused(tmp_path):
     corpus = load_corpus(root)
     assert [r.path.name for r in corpus.unpaired] == ["b.txt"] and corpus.unpaired[0].lang == "ru"
     assert any("en/b.txt: skipped: a symbolic link pointing outside the corpus" in w for w in corpus.warnings)
+
+
+def test_fifo_and_folders_named_like_releases_are_skipped_not_read(tmp_path):
+    root = _corpus(tmp_path, {"ru/a.txt": "Текст.\n", "en/a.txt": "Text.\n"})
+    os.mkfifo(root / "ru" / "b.txt")            # reading it would block forever
+    (root / "en" / "c.txt").mkdir()
+    (root / "en" / "d.txt").symlink_to(root / "en" / "missing.txt")
+    corpus = load_corpus(root)
+    assert [s.release_id for s, _ in corpus.pairs] == ["a"] and corpus.unpaired == []
+    for name in ("ru/b.txt", "en/c.txt", "en/d.txt"):
+        assert any(f"{name}: skipped: not a regular file" in w for w in corpus.warnings), name
 
 
 def test_empty_releases_are_warnings(tmp_path):

@@ -211,10 +211,10 @@ class Corpus:
 
 
 def _release_files(folder: Path, root: Path, warnings: list[str]) -> dict[str, Path]:
-    """The release files of one language folder by id. Hidden files, other
-    suffixes and non-files are ignored; an invalid id or a symlink that points
-    outside the corpus is skipped with a warning; the same id twice (a .txt and
-    an .html) is an error."""
+    """The release files of one language folder by id. Hidden files and other
+    suffixes are ignored; an invalid id, a symlink that points outside the
+    corpus, or something that is not a regular file (a folder, a FIFO) is skipped
+    with a warning; the same id twice (a .txt and an .html) is an error."""
     files: dict[str, Path] = {}
     real_root = root.resolve()
     for path in sorted(folder.iterdir()):
@@ -224,6 +224,8 @@ def _release_files(folder: Path, root: Path, warnings: list[str]) -> dict[str, P
             warnings.append(f"{path}: skipped: a symbolic link pointing outside the corpus")
             continue
         if not path.is_file():
+            # a folder, a FIFO (reading it would block), a device, a dangling link
+            warnings.append(f"{path}: skipped: not a regular file")
             continue
         if not RELEASE_ID.fullmatch(path.stem):
             warnings.append(f"{path}: skipped: {path.stem!r} is not a valid release id")

@@ -32,7 +32,6 @@ BLOCK_TAGS = frozenset("""
     fieldset figcaption figure h1 h2 h3 h4 h5 h6 hr html li main menu ol p pre section
     summary table tbody td tfoot th thead tr ul
 """.split())
-MAX_HTML_BYTES = 16 * 1024 * 1024
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 # A DOCTYPE with an internal subset (entity definitions): removed whole, unread.
@@ -208,6 +207,12 @@ def extract_html(text: str, path: str | Path) -> HtmlRelease:
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
         raise InputError(f"cannot parse HTML: {str(exc).splitlines()[0] if str(exc) else 'empty'}",
                          path) from None
+    # Huge-tree protection stops parsing (elements nested too deep, text too long):
+    # the rest of the page would be lost without a word, so the page is refused.
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT" or "XML_PARSE_HUGE" in error.message:
+            raise InputError(f"HTML over the parser's safety limits ({error.message.strip()})",
+                             path, error.line or None)
     rules = _rules()
     title_el = root.find(".//title")
     body = root.find("body")

@@ -110,6 +110,13 @@ def main() -> None:
                + "<p><a href=\"javascript:alert(3)\">&xxe;&lol2;</a></p>\n</body></html>\n")
     both("html-hostile", en={f"{MEETING}.txt": None, f"{MEETING}.html": hostile})
 
+    # A page nested deeper than the parser's huge-tree protection allows: refused,
+    # since the parser would stop there and drop the rest of the article unsaid.
+    deep = ("<html><body><h1>Training courses completed in Yerevan</h1>\n<p>On 20 September 2024, "
+            "two-week training courses were completed.</p>\n" + "<div>" * 300 + "The graduates were awarded "
+            "certificates." + "</div>" * 300 + "\n</body></html>\n")
+    both("html-too-deep", en={f"{COURSES}.txt": None, f"{COURSES}.html": deep})
+
     # The same release twice on one side: as .txt and as .html.
     both("same-id-txt-html", en={f"{MEETING}.html": EN_COURSES_PAGE})
 
