@@ -359,6 +359,10 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
             if cls is not None:
                 after_number = True
                 abbr_start = ps - len(unit)
+    if cls is None and "." in stem:                  # a missing space: "Tuesday.Mr. Smith"
+        piece = stem.rsplit(".", 1)[1]
+        if len(piece) > 1 and abbreviations.get(piece) == PREFIX:
+            return False
     if cls is None:
         if (len(stem) == 1 and stem.isupper()) or (
                 "." in stem and _DOTTED.fullmatch(stem) and not stem.isdigit()):
