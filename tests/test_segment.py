@@ -91,6 +91,9 @@ RU_CASES = [
      ["Задачи: 1) разведка;", "2) охранение.", "Порядок утверждён."]),
     # a smiley ends a sentence before a capital; trailing emoji stay with the sentence
     ("Отлично :) Завтра продолжим! 🎉🎉", ["Отлично :)", "Завтра продолжим! 🎉🎉"]),
+    # month abbreviations: no split before the year, a split before a capital
+    ("Учения пройдут 25 окт. 2024 г. в Бишкеке. Их откроет министр.",
+     ["Учения пройдут 25 окт. 2024 г. в Бишкеке.", "Их откроет министр."]),
     # non-breaking spaces
     ("Численность\u00a0— 6\u00a0500 человек.\u00a0Техники\u00a0— 850 единиц.",
      ["Численность\u00a0— 6\u00a0500 человек.", "Техники\u00a0— 850 единиц."]),
@@ -116,6 +119,8 @@ EN_CASES = [
     ("See www.odkb-csto.org. Write to press@odkb-csto.org. Thank you.",
      ["See www.odkb-csto.org.", "Write to press@odkb-csto.org.", "Thank you."]),
     ("The agenda:\n• results of the year\n• plans for 2025", ["The agenda:", "• results of the year", "• plans for 2025"]),
+    ("H.E. Mr. Tasmagambetov met the delegation. Talks followed.",
+     ["H.E. Mr. Tasmagambetov met the delegation.", "Talks followed."]),
     ("We make a good team, you and I. Did you see Albert I. Jones?",
      ["We make a good team, you and I.", "Did you see Albert I. Jones?"]),
 ]
