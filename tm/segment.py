@@ -75,7 +75,7 @@ _TERMINAL = re.compile(
 _NEXT = re.compile(_NEXT)
 _NEXT_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?(?P<dot>\.)?")
 
-_NOT_SENTENCE_START = frozenset(",;:)]}»”’%")
+_NOT_SENTENCE_START = frozenset(",;:)]}»”’%.")
 _OPENERS = "([{«\"'“„‘‚<"
 _BULLET_CHARS = "•▪◦‣⁃·*-–—"
 
