@@ -329,6 +329,18 @@ def test_fifo_named_like_a_release_is_skipped_not_read(tmp_path):
     assert "en/2024-10-11-pipe.txt: no ru counterpart" in r.stdout
 
 
+def test_release_id_too_long_for_an_export_name_is_refused_before_writing(tmp_path):
+    corpus = _copy_case("ok-utf8", tmp_path / "corpus")
+    long_id = "2024-10-12-" + "x" * 235            # .txt fits in 255 bytes, .<id>.po.<random>.tmp does not
+    for lang, text in (("ru", "Текст.\n"), ("en", "Text.\n")):
+        (corpus / lang / f"{long_id}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    r = run_tm("align", "--corpus", corpus, "--out", out, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "export file name too long" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert not out.exists()
+
+
 def test_oversized_release_is_refused(tmp_path):
     corpus = _copy_case("ok-utf8", tmp_path / "corpus")
     big = corpus / "en" / "2024-10-10-huge.txt"
@@ -365,6 +377,7 @@ RUNTIME_CASES = {
     "output-is-a-file": "refused",
     "too-large": "refused",
     "not-a-regular-file": "warned",
+    "id-too-long": "refused",
     "killed-mid-export": "processed",
 }
 

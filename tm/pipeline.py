@@ -23,6 +23,7 @@ from .segment import segment_release
 
 # A temporary file of tm/fileio.atomic_open for NAME: `.NAME.<mkstemp random>.tmp`.
 _TEMP_NAME = re.compile(r"\.(.+)\.[A-Za-z0-9_]{6,}\.tmp")
+_NAME_MAX = 255   # bytes in one file name on Linux, macOS and Windows file systems
 
 # OmegaT project segmentation rules, written beside the TMX (tm/export.py).
 OMEGAT_SEGMENTATION = "omegat/segmentation.conf"
@@ -242,6 +243,12 @@ def prepare_out_dir(out_dir: Path, names: list[str]) -> None:
     replaces the link, never the file it points to. Temporary files are named
     `.NAME.<random>.tmp` (tm/fileio.py); two runs writing the same folder at once
     are not supported."""
+    for name in names:
+        # the temporary file `.NAME.xxxxxxxx.tmp` must fit the file-name limit too,
+        # or the run would fail half-way, after some exports were replaced
+        if len(f".{Path(name).name}.xxxxxxxx.tmp".encode("utf-8")) > _NAME_MAX:
+            raise InputError(f"export file name too long ({Path(name).name[:40]}...); "
+                             "shorten the release id", out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     folders = set()
     for name in names:
