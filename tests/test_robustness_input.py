@@ -262,6 +262,13 @@ def test_fifo_and_folders_named_like_releases_are_skipped_not_read(tmp_path):
         assert any(f"{name}: skipped: not a regular file" in w for w in corpus.warnings), name
 
 
+def test_file_names_with_line_breaks_give_one_line_warnings(tmp_path):
+    root = _corpus(tmp_path, {"ru/a.txt": "Текст.\n", "en/a.txt": "Text.\n", "en/b\nwarning: fake.txt": "X.\n"})
+    corpus = load_corpus(root)
+    assert len(corpus.warnings) == 1 and "\n" not in corpus.warnings[0]
+    assert "is not a valid release id" in corpus.warnings[0]
+
+
 def test_empty_releases_are_warnings(tmp_path):
     root = _corpus(tmp_path, {"ru/a.txt": b"", "en/a.txt": "\n \n", "ru/b.txt": "Назад\n", "en/b.txt": "Go back\n"})
     corpus = load_corpus(root)

@@ -210,6 +210,13 @@ class Corpus:
     warnings: list[str] = field(default_factory=list)
 
 
+def _shown(path: Path) -> str:
+    """A path for a one-line message: as is, or quoted when it holds a line break
+    or another non-printable character."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
 def _release_files(folder: Path, root: Path, warnings: list[str]) -> dict[str, Path]:
     """The release files of one language folder by id. Hidden files and other
     suffixes are ignored; an invalid id, a symlink that points outside the
@@ -221,14 +228,14 @@ def _release_files(folder: Path, root: Path, warnings: list[str]) -> dict[str, P
         if path.name.startswith(".") or path.suffix.lower() not in RELEASE_SUFFIXES:
             continue
         if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-            warnings.append(f"{path}: skipped: a symbolic link pointing outside the corpus")
+            warnings.append(f"{_shown(path)}: skipped: a symbolic link pointing outside the corpus")
             continue
         if not path.is_file():
             # a folder, a FIFO (reading it would block), a device, a dangling link
-            warnings.append(f"{path}: skipped: not a regular file")
+            warnings.append(f"{_shown(path)}: skipped: not a regular file")
             continue
         if not RELEASE_ID.fullmatch(path.stem):
-            warnings.append(f"{path}: skipped: {path.stem!r} is not a valid release id")
+            warnings.append(f"{_shown(path)}: skipped: {path.stem!r} is not a valid release id")
             continue
         if path.stem in files:
             raise InputError(f"release {path.stem!r} is there twice ({files[path.stem].name} and "
