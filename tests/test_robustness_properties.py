@@ -170,3 +170,19 @@ def test_tmx_validates_and_reads_back_the_same_pairs(tmx_dtd, tmp_path_factory, 
     for u, decision in zip(units, stats.decisions):
         if decision == "empty":
             assert not clean_segment(u.source)[0] or not clean_segment(u.target)[0]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(lines=st.lists(st.sampled_from(["Генеральный секретарь ОДКБ.", "Учения «Взаимодействие-2024».", "",
+                                       "The CSTO.", "Москва, 25 июля 2024 года."]), min_size=1, max_size=12),
+       where=st.data(), bad=st.sampled_from([b"\xff", b"\xfe", b"\xc0", b"\x80", b"\xd0"]))
+def test_damaged_utf8_names_the_line_of_the_first_bad_byte(tmp_path_factory, lines, where, bad):
+    assume(any(any(ord(ch) > 127 for ch in ln) for ln in lines))   # real UTF-8 around the damage
+    k = where.draw(st.integers(0, len(lines) - 1))
+    encoded = [ln.encode("utf-8") for ln in lines]
+    encoded[k] = encoded[k] + bad
+    path = tmp_path_factory.mktemp("damaged") / "a.txt"
+    path.write_bytes(b"\n".join(encoded) + b"\n")
+    with pytest.raises(InputError) as err:
+        read_release(path, "ru")
+    assert str(err.value).startswith(f"{path}:{k + 1}: not valid UTF-8 (byte 0x{bad[0]:02x})")
