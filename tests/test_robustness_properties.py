@@ -85,6 +85,8 @@ def test_normalisation_only_removes_the_documented_characters(tmp_path_factory, 
         data = text.encode(encoding)
     except UnicodeEncodeError:
         assume(False)
+    # FF FE 00 00 is the UTF-32 BOM as much as UTF-16 BOM + U+0000: UTF-32 wins (documented)
+    assume(not data.startswith(b"\xff\xfe\x00\x00"))
     path = tmp_path_factory.mktemp("text") / "a.txt"
     path.write_bytes(data)
     try:
@@ -119,7 +121,10 @@ def test_any_html_is_read_or_refused_cleanly(html, lang):
         assert "\n" not in str(exc)
         return
     assert_accounted(release)
-    assert "x=1" not in release.text and "<!--" not in release.text
+    # After <title> (plain text until </title>) or a bogus comment (<![CDATA[..., <?pi ...>,
+    # a DOCTYPE in mid-page: up to the first ">") a "<script>" is not a script element.
+    if not any(tok in html for tok in ("<title>", "<![CDATA[", "<?pi", "<!DOCTYPE")):
+        assert "x=1" not in release.text and "<!--" not in release.text
 
 
 @settings(max_examples=25, deadline=None)

@@ -147,13 +147,17 @@ def decode_bytes(data: bytes, path: str | Path, lang: str | None = None,
     `declared`: a charset the file declares itself (HTML meta), tried before the
     legacy list. `guess=False`: UTF-8 or a BOM only (the strict contract of
     `tm segment` and `tm align-lines`)."""
+    bom_error = None
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
+            # FF FE 00 00 is the UTF-32 BOM or a UTF-16 BOM and U+0000: try both
             try:
                 return Decoded(data[len(bom):].decode(codec), name.lower(), "bom")
             except UnicodeDecodeError as exc:
-                raise InputError(f"not valid {name} despite its byte-order mark "
-                                 f"(byte offset {exc.start + len(bom)})", path) from None
+                bom_error = bom_error or InputError(
+                    f"not valid {name} despite its byte-order mark (byte offset {exc.start + len(bom)})", path)
+    if bom_error is not None:
+        raise bom_error
     try:
         return Decoded(data.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError as exc:

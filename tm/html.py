@@ -14,6 +14,7 @@ paragraph collapses as a browser shows it.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +35,7 @@ BLOCK_TAGS = frozenset("""
 """.split())
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")
 # A DOCTYPE with an internal subset (entity definitions): removed whole, unread.
 _DOCTYPE = re.compile(r"^\s*<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>", re.S | re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -198,6 +200,9 @@ def _drop(el) -> None:
 def extract_html(text: str, path: str | Path) -> HtmlRelease:
     """The article of an HTML page: headline, date and body blocks."""
     text = _DOCTYPE.sub("", _XML_DECL.sub("", text, count=1), count=1)
+    # Control characters no HTML/XML tree can hold (lxml refuses them): removed;
+    # vertical tab and form feed are whitespace to a browser.
+    text = _NOT_XML.sub("", text.replace("\v", " ").replace("\f", " "))
     if not text.strip():
         return HtmlRelease(None, None, [])
     parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, remove_comments=True,
@@ -228,7 +233,7 @@ def extract_html(text: str, path: str | Path) -> HtmlRelease:
         headline_el = next((h for h in body.iter("h1") if not _inside_dropped(h, body, rules)), None)
     headline = None
     if headline_el is not None:
-        words = _SPACES.sub(" ", headline_el.text_content()).strip()
+        words = _SPACES.sub(" ", _visible_text(headline_el, rules)).strip()
         if words:
             headline = Block(words, headline_el.sourceline or 1)
     if headline is None and title_el is not None:
@@ -263,6 +268,17 @@ def extract_html(text: str, path: str | Path) -> HtmlRelease:
     if headline is not None and blocks and blocks[0].text == headline.text:
         blocks = blocks[1:]
     return HtmlRelease(headline, release_date, blocks)
+
+
+def _visible_text(el, rules: _Rules) -> str:
+    """The text of an element without its scripts, styles and other dropped parts."""
+    el = copy.deepcopy(el)
+    for child in [c for c in el.iter() if c is not el and isinstance(c.tag, str)
+                  and c.tag.lower() in rules.drop_tags]:
+        if _is_within(child, el):
+            _drop(child)
+    el.tail = None
+    return el.text_content()
 
 
 def _is_within(el, ancestor) -> bool:
