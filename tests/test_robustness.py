@@ -234,6 +234,14 @@ def test_wrong_pairing_is_left_out_of_the_exports(cases_tmp):
     assert wrong["tgt"]["skipped"] == {"wrong-pairing": 5}
 
 
+def test_wrong_pairing_is_caught_without_a_glossary_too(tmp_path):
+    r = run_tm("align", "--corpus", CASES / "wrong-pairing", "--out", tmp_path / "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert f"en/{MEETING}.txt: does not look like a translation of" in r.stdout
+    assert "skipped (wrong-pairing): ru 6, en 5" in r.stdout
+    assert not (tmp_path / "out" / "po" / f"{MEETING}.po").exists()
+
+
 def test_release_without_counterpart_is_named_and_counted(cases_tmp):
     run = run_case("no-counterpart", cases_tmp)
     pairs = case_tmx("no-counterpart", cases_tmp)
