@@ -269,6 +269,16 @@ def test_strict_exports_nothing(cases_tmp):
     assert not run["report"].exists()
 
 
+@pytest.mark.parametrize("name", ["empty-files", "html-pages", "koi8r", "control-chars"])
+def test_check_runs_on_the_hazards_it_can_process(name, tmp_path):
+    """`tm check` reads the same corpora: findings (exit 0 or 1), never a crash."""
+    r = run_tm("check", "--corpus", CASES / name, "--glossary", REPO / "glossaries" / "csto.tsv",
+               "--format", "json", cwd=tmp_path)
+    assert r.returncode in (0, 1), r.stderr
+    assert "Traceback" not in r.stderr and r.stderr == ""
+    json.loads(r.stdout)
+
+
 # --- hazards made at run time: symlinks, sizes, unwritable output --------------
 
 def _copy_case(name: str, dest: Path) -> Path:
