@@ -275,8 +275,20 @@ def test_check_runs_on_the_hazards_it_can_process(name, tmp_path):
     r = run_tm("check", "--corpus", CASES / name, "--glossary", REPO / "glossaries" / "csto.tsv",
                "--format", "json", cwd=tmp_path)
     assert r.returncode in (0, 1), r.stderr
-    assert "Traceback" not in r.stderr and r.stderr == ""
+    assert "Traceback" not in r.stderr
+    assert all(line.startswith("tm: warning: ") for line in r.stderr.splitlines()), r.stderr
     json.loads(r.stdout)
+
+
+def test_check_leaves_a_wrong_pairing_unchecked_and_warns(tmp_path):
+    r = run_tm("check", "--corpus", CASES / "wrong-pairing", "--glossary", REPO / "glossaries" / "csto.tsv",
+               "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout
+    assert json.loads(r.stdout)["findings"] == []
+    assert f"en/{MEETING}.txt: does not look like a translation of" in r.stderr
+    strict = run_tm("check", "--strict", "--corpus", CASES / "wrong-pairing", "--glossary",
+                    REPO / "glossaries" / "csto.tsv", cwd=tmp_path)
+    assert strict.returncode == 2 and "does not look like a translation" in strict.stderr
 
 
 # --- hazards made at run time: symlinks, sizes, unwritable output --------------

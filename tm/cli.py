@@ -86,16 +86,16 @@ def cmd_align(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import format_findings, summarize
     from .corpus import load_corpus
-    from .pipeline import align_corpus, check_corpus, is_wrong_pairing
+    from .pipeline import align_corpus, check_corpus, is_wrong_pairing, wrong_pairing_warning
 
     glossary = _load_glossary(args.glossary, required=True)
     corpus = load_corpus(args.corpus, args.src_lang, args.tgt_lang)
     aligned = align_corpus(corpus, glossary)
-    if args.strict:
-        warnings = corpus.warnings + [f"{a.tgt.path}: does not look like a translation of {a.src.path}"
-                                      for a in aligned if is_wrong_pairing(a)]
-        if warnings:
-            raise InputError(f"{warnings[0]} (--strict)")
+    warnings = corpus.warnings + [wrong_pairing_warning(a) for a in aligned if is_wrong_pairing(a)]
+    if args.strict and warnings:
+        raise InputError(f"{warnings[0]} (--strict)")
+    for warning in warnings:   # on stderr, so that a json/junit/sarif report on stdout stays clean
+        print(f"tm: warning: {warning}", file=sys.stderr)
     findings_by_release = check_corpus(aligned, glossary)
     findings = [f for fs in findings_by_release.values() for f in fs]
     report = format_findings(findings, args.format, summarize(findings_by_release))

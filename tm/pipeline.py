@@ -127,8 +127,15 @@ def is_wrong_pairing(aligned: AlignedRelease) -> bool:
     return aligned.confidence < align_stage.WRONG_PAIRING_THRESHOLD
 
 
+def wrong_pairing_warning(aligned: AlignedRelease) -> str:
+    return (f"{aligned.tgt.path}: does not look like a translation of {aligned.src.path} "
+            f"(document confidence {aligned.confidence:.2f}); pair left out")
+
+
 def check_corpus(aligned: list[AlignedRelease], glossary: Glossary) -> dict[str, list[Finding]]:
-    return {a.release_id: check_stage.check_release(a, glossary) for a in aligned}
+    """Findings per release; a wrong pairing is not checked (its beads mean nothing)."""
+    return {a.release_id: check_stage.check_release(a, glossary)
+            for a in aligned if not is_wrong_pairing(a)}
 
 
 def _boilerplate_lines(release: Release) -> int:
@@ -175,9 +182,7 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
             report.tgt.skipped["no-counterpart"] += len(aligned.tgt_sentences)
             continue
         if is_wrong_pairing(aligned):
-            summary.warnings.append(
-                f"{aligned.tgt.path}: does not look like a translation of {aligned.src.path} "
-                f"(document confidence {aligned.confidence:.2f}); pair left out of the exports")
+            summary.warnings.append(wrong_pairing_warning(aligned) + " of the exports")
             report.src.skipped["wrong-pairing"] += len(aligned.src_sentences)
             report.tgt.skipped["wrong-pairing"] += len(aligned.tgt_sentences)
             continue
