@@ -120,20 +120,18 @@ def scaling(sizes=(1000, 2000, 5000, 10000, 20000), options=None):
             src_all += s
             tgt_all += t
     sl, tl = docs[0][4], docs[0][5]
+    import resource
     print("\n## Scaling (aligner time with vectors cached, i.e. excluding encoding)")
-    print(f"{'sentences/side':>15} {'seconds':>8} {'us/sentence':>12} {'peak MB':>8}")
-    import tracemalloc
+    print(f"{'sentences/side':>15} {'seconds':>8} {'us/sentence':>12} {'max RSS MB':>11}")
     for n in sizes:
         s = src_all[:n]
         t = tgt_all[: int(n * len(tgt_all) / len(src_all))]
         A.align(s, t, sl, tl, **(options or {}))          # warm the vector cache
-        tracemalloc.start()
         t0 = time.perf_counter()
         A.align(s, t, sl, tl, **(options or {}))
         dt = time.perf_counter() - t0
-        peak = tracemalloc.get_traced_memory()[1] / 1e6
-        tracemalloc.stop()
-        print(f"{n:>15} {dt:>8.2f} {dt / (n + len(t)) * 1e6:>12.1f} {peak:>8.0f}")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{n:>15} {dt:>8.2f} {dt / (n + len(t)) * 1e6:>12.1f} {rss:>11.0f}", flush=True)
 
 
 def main():
