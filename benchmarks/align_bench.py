@@ -143,7 +143,8 @@ def main():
     ap.add_argument("--no-calibration", action="store_true")
     ap.add_argument("--scaling-sizes", nargs="+", type=int, default=[1000, 2000, 5000, 10000, 20000])
     args = ap.parse_args()
-    if os.environ.get("TM_EMBED_CACHE"):
+    os.environ.setdefault("TM_EMBED_CACHE", "0")   # 'cold' means cold, unless a cache is asked for
+    if os.environ.get("TM_EMBED_CACHE", "0") != "0":
         print("note: TM_EMBED_CACHE is set: 'cold' figures read vectors from the disk cache")
 
     print(f"## Accuracy and speed ({args.split}; strict and lax P/R/F1; sentences = both sides)")

