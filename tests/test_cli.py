@@ -137,3 +137,47 @@ def test_align_lines_missing_file_is_exit_2(tmp_path):
     (tmp_path / "a.txt").write_text("x\n")
     r = run_tm("align-lines", tmp_path / "a.txt", tmp_path / "b.txt")
     assert r.returncode == 2 and "b.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+# --- tm align: bad input leaves nothing half-done --------------------------------
+
+def _tiny_corpus(root):
+    for lang, text in (("ru", "Заголовок\n\nГенеральный секретарь ОДКБ прибыл в Минск.\n"),
+                       ("en", "Headline\n\nThe CSTO Secretary General arrived in Minsk.\n")):
+        (root / lang).mkdir(parents=True)
+        (root / lang / "2024-01-10-visit.txt").write_text(text, encoding="utf-8")
+    return root
+
+
+def test_align_missing_corpus_folder_is_exit_2_and_writes_nothing(tmp_path):
+    r = run_tm("align", "--corpus", tmp_path / "no-such-corpus", "--out", tmp_path / "out", cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [f"tm: error: {tmp_path / 'no-such-corpus'}: corpus folder not found"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_align_invalid_utf8_names_file_and_line_and_keeps_previous_exports(tmp_path):
+    corpus = _tiny_corpus(tmp_path / "corpus")
+    out = tmp_path / "out"
+    assert run_tm("align", "--corpus", corpus, "--out", out, cwd=tmp_path).returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = corpus / "en" / "2024-01-10-visit.txt"
+    # damaged UTF-8: curly quotes intact on line 1, a truncated sequence on line 3
+    bad.write_bytes("“Headline”\n\n".encode() + b"The CSTO Secretary General arrived in Minsk \xe2\x80.\n")
+    r = run_tm("align", "--corpus", corpus, "--out", out, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{bad}:3:" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_align_output_that_cannot_be_written_leaves_no_partial_export(tmp_path):
+    corpus = _tiny_corpus(tmp_path / "corpus")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "corpus.tmx").write_bytes(b"previous TMX\n")
+    (out / "po").write_bytes(b"")        # a file where the PO folder must go: unwritable even for root
+    r = run_tm("align", "--corpus", corpus, "--out", out, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and str(out / "po") in r.stderr
+    assert (out / "corpus.tmx").read_bytes() == b"previous TMX\n"
+    assert sorted(p.name for p in out.iterdir()) == ["corpus.tmx", "po"]

@@ -69,3 +69,20 @@ def test_missing_corpus_folder_is_input_error(tmp_path):
         load_corpus(tmp_path / "nope")
     with pytest.raises(InputError):
         load_corpus(tmp_path)  # no ru/ and en/
+
+
+def test_all_or_nothing_renames_only_when_every_file_is_written(tmp_path):
+    from tm.fileio import all_or_nothing, atomic_write_bytes
+
+    (tmp_path / "a.txt").write_bytes(b"old a")
+    with pytest.raises(RuntimeError):
+        with all_or_nothing():
+            atomic_write_bytes(tmp_path / "a.txt", b"new a")
+            assert (tmp_path / "a.txt").read_bytes() == b"old a"   # not yet renamed
+            raise RuntimeError("disk full")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    assert (tmp_path / "a.txt").read_bytes() == b"old a"
+    with all_or_nothing():
+        atomic_write_bytes(tmp_path / "a.txt", b"new a")
+        atomic_write_bytes(tmp_path / "b.txt", b"new b")
+    assert (tmp_path / "a.txt").read_bytes() == b"new a" and (tmp_path / "b.txt").read_bytes() == b"new b"

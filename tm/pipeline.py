@@ -17,7 +17,7 @@ from . import check as check_stage
 from . import export as export_stage
 from .corpus import Corpus, load_corpus
 from .glossary import Glossary
-from .fileio import atomic_write_bytes
+from .fileio import all_or_nothing, atomic_write_bytes
 from .models import AlignedRelease, Finding, InputError, Release
 from .segment import segment_release
 
@@ -206,32 +206,34 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
     prepare_out_dir(out_dir, [tmx_path.name, OMEGAT_SEGMENTATION]
                     + [f"po/{a.release_id}.po" for a, _ in po_jobs])
     flat = [u for _, units in all_units for u in units]
-    stats = export_stage.write_tmx(flat, tmx_path, src_lang=src_lang, tgt_lang=tgt_lang,
-                                   profile=profile, keep_duplicates=keep_duplicates,
-                                   min_score=min_score)
-    decisions = dict(zip(map(id, flat), stats.decisions))
-    for report, units in all_units:
-        for unit in units:
-            reason = decisions[id(unit)]
-            if reason is None:
-                report.units += 1
-                report.src.exported += len(unit.src_indices)
-                report.tgt.exported += len(unit.tgt_indices)
-            else:
-                report.src.skipped[reason] += len(unit.src_indices)
-                report.tgt.skipped[reason] += len(unit.tgt_indices)
-    summary.tmx_path = tmx_path
-    summary.units_written = stats.written
-    summary.illegal_chars_removed = stats.illegal_chars_removed
-    summary.profiles = export_stage.profile_report(flat, min_score=min_score, keep_duplicates=keep_duplicates)
+    # all exports or none: a failure half-way leaves the previous ones untouched
+    with all_or_nothing():
+        stats = export_stage.write_tmx(flat, tmx_path, src_lang=src_lang, tgt_lang=tgt_lang,
+                                       profile=profile, keep_duplicates=keep_duplicates,
+                                       min_score=min_score)
+        decisions = dict(zip(map(id, flat), stats.decisions))
+        for report, units in all_units:
+            for unit in units:
+                reason = decisions[id(unit)]
+                if reason is None:
+                    report.units += 1
+                    report.src.exported += len(unit.src_indices)
+                    report.tgt.exported += len(unit.tgt_indices)
+                else:
+                    report.src.skipped[reason] += len(unit.src_indices)
+                    report.tgt.skipped[reason] += len(unit.tgt_indices)
+        summary.tmx_path = tmx_path
+        summary.units_written = stats.written
+        summary.illegal_chars_removed = stats.illegal_chars_removed
+        summary.profiles = export_stage.profile_report(flat, min_score=min_score, keep_duplicates=keep_duplicates)
 
-    for aligned, units in po_jobs:
-        po_path = out_dir / "po" / f"{aligned.release_id}.po"
-        export_stage.write_po(units, po_path, src_lang=src_lang, tgt_lang=tgt_lang,
-                              fuzzy_below=align_stage.FUZZY_SCORE)
-        summary.po_paths.append(po_path)
-    # OmegaT segmentation rules that cut the source as tm does (copy into PROJECT/omegat/)
-    export_stage.write_omegat_segmentation(out_dir / OMEGAT_SEGMENTATION, src_lang)
+        for aligned, units in po_jobs:
+            po_path = out_dir / "po" / f"{aligned.release_id}.po"
+            export_stage.write_po(units, po_path, src_lang=src_lang, tgt_lang=tgt_lang,
+                                  fuzzy_below=align_stage.FUZZY_SCORE)
+            summary.po_paths.append(po_path)
+        # OmegaT segmentation rules that cut the source as tm does (copy into PROJECT/omegat/)
+        export_stage.write_omegat_segmentation(out_dir / OMEGAT_SEGMENTATION, src_lang)
     return summary
 
 
@@ -265,6 +267,9 @@ def prepare_out_dir(out_dir: Path, names: list[str]) -> None:
             raise InputError(f"{target.parent} is a symbolic link pointing outside the output "
                              "folder; remove it", out_dir)
         folders.add(target.parent)
+    for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder} is in the way: a file where the exports need a folder", out_dir)
     for folder in folders:
         if not folder.is_dir():
             continue
