@@ -113,6 +113,7 @@ def test_align_lines_finds_a_split_and_an_omission(tmp_path):
     assert r.stdout.splitlines() == ["[0]:[0]", "[1]:[1, 2]", "[2]:[]", "[3]:[3]"]
 
 
+@pytest.mark.slow
 def test_align_lines_other_language_pair_on_text_berg(shared, capsys):
     """Issue 2, acceptance 3: runs on the Text+Berg de-fr test set; prints its strict F1."""
     base = shared / "bench/align/textberg-de-fr/test"
