@@ -122,7 +122,7 @@ def scaling(sizes=(1000, 2000, 5000, 10000, 20000), options=None):
     sl, tl = docs[0][4], docs[0][5]
     import resource
     print("\n## Scaling (aligner time with vectors cached, i.e. excluding encoding)")
-    print(f"{'sentences/side':>15} {'seconds':>8} {'us/sentence':>12} {'max RSS MB':>11}")
+    print(f"{'sentences/side':>15} {'seconds':>8} {'us/sentence':>12} {'sentences/s':>12} {'max RSS MB':>11}")
     for n in sizes:
         s = src_all[:n]
         t = tgt_all[: int(n * len(tgt_all) / len(src_all))]
@@ -131,7 +131,8 @@ def scaling(sizes=(1000, 2000, 5000, 10000, 20000), options=None):
         A.align(s, t, sl, tl, **(options or {}))
         dt = time.perf_counter() - t0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{n:>15} {dt:>8.2f} {dt / (n + len(t)) * 1e6:>12.1f} {rss:>11.0f}", flush=True)
+        print(f"{n:>15} {dt:>8.2f} {dt / (n + len(t)) * 1e6:>12.1f} {(n + len(t)) / dt:>12.0f} {rss:>11.0f}",
+              flush=True)
 
 
 def main():

@@ -1,11 +1,21 @@
 """Refit the aligner's confidence calibration (tm/data/align/calibration.json).
 
 Runs the aligner on the dev sets only (Text+Berg de-fr dev, OPUS Books en-ru
-dev), labels each predicted bead right/wrong against the gold (strict: the
-exact bead is in the gold), and fits a logistic regression of rightness on
-tm.align.calibration_features (raw bead score, search margin, sentences folded),
-separately for the embedding mode and the embedding-free mode. 1-0/0-1 beads
-get the share of them that were right.
+dev) and on the shipped press-release gold, labels each predicted bead
+right/wrong against the gold (strict: the exact bead is in the gold), and fits,
+separately for the embedding mode and the embedding-free mode:
+
+1. a logistic regression of rightness on tm.align.calibration_features (raw bead
+   score, search margin, sentences folded, 1-1 neighbours);
+2. an isotonic regression (pool-adjacent-violators) of rightness on that
+   probability: a monotone step map, so the order of beads never changes;
+3. a conservative cut: the lowest step from which the dev beads at or above it
+   are right at least TAIL_PRECISION (98.5%) of the time is lifted to at least
+   FUZZY_SCORE, and every step below it is capped just under FUZZY_SCORE. So
+   "confidence >= 0.9" means "in the region where dev beads are right >= 98.5%",
+   and below 0.9 the steps stay the isotonic (calibrated) share of right beads.
+
+1-0/0-1 beads get the share of them that were right.
 
     python benchmarks/align_calibrate.py            # writes the JSON
     python benchmarks/align_calibrate.py --dry-run  # prints only
@@ -43,21 +53,58 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3, iters: int = 50
     return float(w[0]), [float(x) for x in w[1:]]
 
 
+TAIL_PRECISION = 0.985
+FITTED_ON = (("textberg", "dev"), ("opus", "dev"), ("press", "test"))
+
+
 def collect(mode_options):
     X, y, skips = [], [], []
-    for name in ("textberg", "opus"):
-        for _, s, t, gold, sl, tl, sp, tp in load_set(name, "dev"):
+    for name, split in FITTED_ON:
+        for _, s, t, gold, sl, tl, sp, tp in load_set(name, split):
             raw, _ = A.align_raw(s, t, sl, tl, src_paragraphs=sp, tgt_paragraphs=tp, **mode_options)
             g = {(b.src, b.tgt) for b in gold}
-            for i0, i1, j0, j1, sc, gap in raw:
+            nbrs = A.one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
+            for (i0, i1, j0, j1, sc, gap), k in zip(raw, nbrs):
                 key = (tuple(range(i0, i1)), tuple(range(j0, j1)))
                 ok = key in g
                 if i0 == i1 or j0 == j1:
                     skips.append(ok)
                 else:
-                    X.append(A.calibration_features(sc, gap, i1 - i0, j1 - j0))
+                    X.append(A.calibration_features(sc, gap, i1 - i0, j1 - j0, k))
                     y.append(ok)
     return np.array(X), np.array(y, dtype=float), skips
+
+
+def isotonic_steps(p: np.ndarray, y: np.ndarray):
+    """Pool-adjacent-violators: ascending block starts and block means of y on p."""
+    order = np.argsort(p, kind="stable")
+    blocks = []                      # [first p, sum of y, count]
+    for pi, yi in zip(p[order], y[order]):
+        if blocks and blocks[-1][0] == pi:
+            blocks[-1][1] += yi
+            blocks[-1][2] += 1
+        else:
+            blocks.append([float(pi), float(yi), 1.0])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+            last = blocks.pop()
+            blocks[-1][1] += last[1]
+            blocks[-1][2] += last[2]
+    return blocks
+
+
+def conservative_steps(p: np.ndarray, y: np.ndarray, fuzzy: float, tail: float = TAIL_PRECISION):
+    """The isotonic steps, cut so that only the region whose dev beads are right
+    >= tail reaches `fuzzy` (see the module docstring); returns (x, y, cut p)."""
+    blocks = isotonic_steps(p, y)
+    right = np.cumsum([b[1] for b in blocks][::-1])[::-1]     # right beads at or above each block
+    count = np.cumsum([b[2] for b in blocks][::-1])[::-1]
+    ok = [k for k in range(len(blocks)) if right[k] / count[k] >= tail]
+    cut = ok[0] if ok else len(blocks)
+    xs = [0.0] + [b[0] for b in blocks[1:]]
+    ys = [b[1] / b[2] for b in blocks]
+    below = round(fuzzy - 0.001, 4)
+    ys = [min(v, below) if k < cut else max(v, fuzzy) for k, v in enumerate(ys)]
+    return [round(x, 6) for x in xs], [round(v, 4) for v in ys], (blocks[cut][0] if ok else None)
 
 
 def fit_document():
@@ -90,11 +137,18 @@ def main():
     for mode, opts in (("embed", {}), ("lexical", {"use_embeddings": False})):
         X, y, skips = collect(opts)
         b0, coef = fit_logistic(X, y)
+        b0, coef = round(b0, 4), [round(c, 4) for c in coef]
+        p = 1 / (1 + np.exp(-(b0 + X @ np.array(coef))))
+        xs, ys, cut = conservative_steps(p, y, A.FUZZY_SCORE)
+        hi = p >= cut if cut is not None else np.zeros(len(p), bool)
         skip_p = sum(skips) / len(skips) if skips else 0.5
-        out[mode] = {"coef": [round(c, 4) for c in coef], "intercept": round(b0, 4),
+        out[mode] = {"coef": coef, "intercept": b0,
+                     "steps": {"x": xs, "y": ys},
                      "skip_precision": round(skip_p, 4),
-                     "fitted_on": f"textberg-de-fr/dev + opus-books-en-ru/dev: {len(y)} two-sided beads "
-                                  f"({int(y.sum())} right), {len(skips)} 1-0/0-1 beads"}
+                     "fitted_on": f"textberg-de-fr/dev + opus-books-en-ru/dev + corpora/csto: {len(y)} two-sided "
+                                  f"beads ({int(y.sum())} right), {len(skips)} 1-0/0-1 beads; "
+                                  f"{int(hi.sum())} beads >= {A.FUZZY_SCORE}, "
+                                  f"{(y[hi].mean() if hi.any() else float('nan')):.4f} right"}
         print(mode, out[mode])
     out["document"] = fit_document()
     if not args.dry_run:
