@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from tm import align as A  # noqa: E402
 from tm import embed  # noqa: E402
-from tm.metrics import PRF, alignment_prf, read_beads  # noqa: E402
+from tm.metrics import PRF, alignment_prf, read_beads, read_segmentation  # noqa: E402
 
 BENCH = REPO.parent / "shared" / "bench" / "align"
 
@@ -48,15 +48,7 @@ def read_lines(path: Path) -> list[str]:
 
 
 def read_seg(path: Path) -> tuple[list[str], list[int]]:
-    """Gold segmentation: one sentence per line, an empty line after each paragraph."""
-    sents, paras, p = [], [], 0
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            sents.append(line.strip())
-            paras.append(p)
-        elif sents and paras[-1] == p:
-            p += 1
-    return sents, paras
+    return read_segmentation(path.read_text(encoding="utf-8"))
 
 
 def load_set(name: str, split: str = "test"):

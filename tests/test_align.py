@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from tm import align as A
 from tm.align_features import name_keys, number_keys, romanise
-from tm.metrics import PRF, alignment_prf, read_beads
+from tm.metrics import PRF, alignment_prf, read_beads, read_segmentation
 from tm.models import Bead
 
 REPO = Path(__file__).resolve().parents[1]
@@ -158,16 +158,8 @@ def read_lines(path: Path) -> list[str]:
     return lines
 
 
-def read_seg(path: Path):
-    """Gold segmentation: sentences = non-empty lines; paragraph index from the empty lines."""
-    sents, paras, p = [], [], 0
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            sents.append(line.strip())
-            paras.append(p)
-        elif sents and paras[-1] == p:
-            p += 1
-    return sents, paras
+def read_seg(path: Path) -> tuple[list[str], list[int]]:
+    return read_segmentation(path.read_text(encoding="utf-8"))
 
 
 def press_docs():

@@ -54,3 +54,11 @@ def test_gold_scores_itself_perfectly():
     for path in sorted(folder.iterdir()):
         gold = read_beads(path.read_text(encoding="utf-8"))
         assert alignment_prf(gold, gold).f1 == 1.0
+
+
+def test_read_segmentation_gives_sentences_and_paragraphs():
+    from tm.metrics import read_segmentation
+
+    sents, paras = read_segmentation("Headline\n\nOne.\nTwo.\n\nThree.\n\n")
+    assert sents == ["Headline", "One.", "Two.", "Three."]
+    assert paras == [0, 1, 1, 2]

@@ -76,6 +76,21 @@ def read_beads(text: str) -> list[Bead]:
     return [Bead.parse(line) for line in text.splitlines() if line.strip()]
 
 
+def read_segmentation(text: str) -> tuple[list[str], list[int]]:
+    """Gold segmentation in the `tm segment` format (one sentence per line, an empty
+    line after each paragraph) -> (sentences, paragraph index of each sentence)."""
+    sents: list[str] = []
+    paras: list[int] = []
+    p = 0
+    for line in text.splitlines():
+        if line.strip():
+            sents.append(line.strip())
+            paras.append(p)
+        elif sents and paras[-1] == p:
+            p += 1
+    return sents, paras
+
+
 _WS = re.compile(r"\s+")
 
 
