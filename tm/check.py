@@ -262,22 +262,8 @@ def check_release(aligned: AlignedRelease, glossary: Glossary,
         # number-mismatch: one finding per bead
         # years inside exercise names are left out (year-mismatch covers them) but
         # still satisfy: «Взаимодействие-2022» vs "the 2022 exercise" is no number error
-        src_fig: dict[str, int] = {}
-        src_words: set[str] = set()
-        for s in src_sents:
-            named = [m for m in glossary.find(s.text, src_lang) if m.year is not None]
-            fig, words = extract_numbers(s.text, src_lang, [(m.start, m.end) for m in named])
-            for k in fig:
-                src_fig.setdefault(k, 0)
-            src_words |= words | {str(m.year) for m in named}
-        tgt_fig: dict[str, Sentence] = {}
-        tgt_words: set[str] = set()
-        for s in tgt_sents:
-            named = [m for m in glossary.find(s.text, tgt_lang) if m.year is not None]
-            fig, words = extract_numbers(s.text, tgt_lang, [(m.start, m.end) for m in named])
-            for k in fig:
-                tgt_fig.setdefault(k, s)
-            tgt_words |= words | {str(m.year) for m in named}
+        src_fig, src_words = _bead_numbers(src_sents, src_lang, glossary)
+        tgt_fig, tgt_words = _bead_numbers(tgt_sents, tgt_lang, glossary)
         only_src = [v for v in src_fig if v not in tgt_fig and v not in tgt_words]
         only_tgt = [v for v in tgt_fig if v not in src_fig and v not in src_words]
         if only_src or only_tgt:
@@ -292,6 +278,21 @@ def check_release(aligned: AlignedRelease, glossary: Glossary,
                 found=", ".join(_show(v) for v in only_tgt) or None,
                 expected=", ".join(_show(v) for v in only_src) or None))
     return findings
+
+
+def _bead_numbers(sents: list[Sentence], lang: str, glossary: Glossary) -> tuple[dict[str, Sentence], set[str]]:
+    """The figures of one side of a bead (-> the first sentence holding each) and the
+    values that only satisfy (number words, years inside exercise names: those are
+    left to year-mismatch but «Взаимодействие-2022» vs "the 2022 exercise" is no error)."""
+    figures: dict[str, Sentence] = {}
+    satisfy: set[str] = set()
+    for s in sents:
+        named = [m for m in glossary.find(s.text, lang) if m.year is not None]
+        fig, words = extract_numbers(s.text, lang, [(m.start, m.end) for m in named])
+        for k in fig:
+            figures.setdefault(k, s)
+        satisfy |= words | {str(m.year) for m in named}
+    return figures, satisfy
 
 
 def _show(value: str) -> str:
