@@ -38,3 +38,15 @@ def shared():
     if not SHARED.is_dir():
         pytest.skip("../shared (benchmark data) not present")
     return SHARED
+
+
+def assert_covers(beads, n_src: int, n_tgt: int) -> None:
+    """Beads cover every index of both sides exactly once, in order, consecutive
+    inside each bead, never empty on both sides, scores in [0, 1]."""
+    assert [i for b in beads for i in b.src] == list(range(n_src))
+    assert [j for b in beads for j in b.tgt] == list(range(n_tgt))
+    for b in beads:
+        assert b.src or b.tgt
+        assert 0.0 <= b.score <= 1.0
+        for side in (b.src, b.tgt):
+            assert list(side) == list(range(side[0], side[0] + len(side))) if side else True

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import assert_covers
 from tm import align as A
 from tm.align_features import name_keys, number_keys, romanise
 from tm.metrics import PRF, alignment_prf, read_beads, read_segmentation
@@ -14,19 +15,6 @@ from tm.models import Bead
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 BENCH = SHARED / "bench" / "align"
-
-
-def check_cover(beads, n, m):
-    """Every index of both sides exactly once, in order, consecutive inside beads."""
-    src = [i for b in beads for i in b.src]
-    tgt = [j for b in beads for j in b.tgt]
-    assert src == list(range(n))
-    assert tgt == list(range(m))
-    for b in beads:
-        assert b.src or b.tgt
-        assert 0.0 <= b.score <= 1.0
-        assert list(b.src) == list(range(b.src[0], b.src[0] + len(b.src))) if b.src else True
-        assert list(b.tgt) == list(range(b.tgt[0], b.tgt[0] + len(b.tgt))) if b.tgt else True
 
 
 # --------------------------------------------------------------------------- coverage
@@ -41,13 +29,13 @@ sentence = st.one_of(st.just(""), st.just("   "), st.text(max_size=40),
        st.sampled_from([("ru", "en"), ("de", "fr"), ("xx", "yy"), ("kk", "en")]))
 def test_any_input_is_covered_in_order(src, tgt, langs):
     beads = A.align(src, tgt, *langs)
-    check_cover(beads, len(src), len(tgt))
+    assert_covers(beads, len(src), len(tgt))
 
 
 @settings(max_examples=15, deadline=None)
 @given(st.lists(sentence, max_size=8), st.lists(sentence, max_size=8))
 def test_any_input_is_covered_without_embeddings(src, tgt):
-    check_cover(A.align(src, tgt, "ru", "en", use_embeddings=False), len(src), len(tgt))
+    assert_covers(A.align(src, tgt, "ru", "en", use_embeddings=False), len(src), len(tgt))
 
 
 def test_empty_sides():
@@ -59,8 +47,8 @@ def test_empty_sides():
 def test_very_different_lengths():
     src = [f"Предложение номер {k} о проведении учений." for k in range(200)]
     tgt = ["Sentence one.", "Sentence two."]
-    check_cover(A.align(src, tgt, "ru", "en"), 200, 2)
-    check_cover(A.align(tgt, src, "en", "ru"), 2, 200)
+    assert_covers(A.align(src, tgt, "ru", "en"), 200, 2)
+    assert_covers(A.align(tgt, src, "en", "ru"), 2, 200)
 
 
 def test_long_document_uses_the_coarse_to_fine_band():
@@ -68,7 +56,7 @@ def test_long_document_uses_the_coarse_to_fine_band():
     src = [f"Раздел {k}. Участники обсудили вопрос номер {k}." for k in range(3000)]
     tgt = [f"Section {k}. Participants discussed item {k}." for k in range(3000)]
     beads = A.align(src, tgt, "ru", "en", use_embeddings=False)
-    check_cover(beads, 3000, 3000)
+    assert_covers(beads, 3000, 3000)
     assert sum(b.src == b.tgt for b in beads) >= 2990
 
 
@@ -133,7 +121,7 @@ def test_dropped_sentence_gives_one_to_zero():
 
 def test_unknown_language_pair_degrades_to_names_and_numbers():
     beads = A.align(RU, EN, "xx", "yy")
-    check_cover(beads, len(RU), len(EN))
+    assert_covers(beads, len(RU), len(EN))
     assert "[0]:[0]" in [b.format() for b in beads]
     assert "[4]:[5]" in [b.format() for b in beads]
 
@@ -190,7 +178,7 @@ def press_run():
 def test_press_release_gold_floor(press_run):
     docs, hyps = press_run
     for (_, s, t, _, _, _), h in zip(docs, hyps):
-        check_cover(h, len(s), len(t))
+        assert_covers(h, len(s), len(t))
     f1 = score([(h, d[3]) for h, d in zip(hyps, docs)]).f1
     print(f"press-release gold strict F1 {f1:.4f}")
     assert f1 >= 0.98
@@ -271,7 +259,7 @@ def test_opus_books_en_ru_test_no_regression(opus_f1):
 
 
 def test_align_lines_cli_prints_beads_and_scores(tmp_path):
-    from tests.conftest import run_tm
+    from conftest import run_tm
     (tmp_path / "ru.txt").write_text("\n".join(RU) + "\n", encoding="utf-8")
     (tmp_path / "en.txt").write_text("\n".join(EN) + "\n", encoding="utf-8")
     r = run_tm("align-lines", tmp_path / "ru.txt", tmp_path / "en.txt", "--scores")
@@ -284,7 +272,7 @@ def test_align_lines_cli_prints_beads_and_scores(tmp_path):
 
 
 def test_align_lines_cli_empty_file(tmp_path):
-    from tests.conftest import run_tm
+    from conftest import run_tm
     (tmp_path / "ru.txt").write_text("", encoding="utf-8")
     (tmp_path / "en.txt").write_text("One.\nTwo.\n", encoding="utf-8")
     r = run_tm("align-lines", tmp_path / "ru.txt", tmp_path / "en.txt")

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import REPO, run_tm
+from conftest import REPO, assert_covers, run_tm
 from tm.metrics import alignment_prf, read_beads
 from tm.models import Bead
 
@@ -22,15 +22,6 @@ def beads_of(stdout: str, scores: bool = False) -> list[Bead]:
         assert BEAD_LINE.match(bead_text), line
         beads.append(Bead.parse(bead_text))
     return beads
-
-
-def assert_covers(beads: list[Bead], n_src: int, n_tgt: int) -> None:
-    src = [i for b in beads for i in b.src]
-    tgt = [j for b in beads for j in b.tgt]
-    assert src == list(range(n_src))
-    assert tgt == list(range(n_tgt))
-    for b in beads:
-        assert b.src or b.tgt
 
 
 def test_version_and_help():
