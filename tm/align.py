@@ -65,6 +65,9 @@ class Options:
     margin: float = 0.5           # weight of the mean similarity to the neighbours
     skip: float = -0.2            # score of a 1-0 / 0-1 bead
     w_gain: float = 2.0           # a merged bead whose edge sentence adds nothing to the similarity
+    w_length_dev: float = 0.005   # Gale-Church length deviation, per sentence of the bead
+    w_length_dev_lexical: float = 0.02  # the same without embeddings, where length weighs more
+    length_variance: float = 0.0  # Gale-Church s^2; 0: estimated from the first-pass 1-1 pairs
     w_numbers: float = 0.15       # numbers/dates agreeing (rarity-weighted)
     w_names: float = 0.05         # names/cognates agreeing
     w_anchors: float = 0.1        # glossary concepts agreeing
@@ -353,6 +356,31 @@ def _first_pass(S: np.ndarray, T: np.ndarray, Ls: np.ndarray, Lt: np.ndarray, le
     return [(0, 0)] + [(b[1], b[3]) for b in beads]
 
 
+# Gale and Church's s^2 (variance of target length per source character), used
+# when a document pair has too few 1-1 pairs to estimate its own.
+GALE_CHURCH_VARIANCE = 6.8
+# A squared deviation counts at most this much: beyond about 4 standard
+# deviations the length says "not this bead" and no more.
+LENGTH_DEV_CAP = 16.0
+
+
+def _length_variance(pts, Ls: np.ndarray, Lt: np.ndarray, ratio: float) -> float:
+    """Gale-Church variance s^2 of the document pair, from the 1-1 steps of the
+    first-pass path: a translation's lengths vary more in literature than in
+    press releases, so the variance is the document's own. Robust: the median of
+    the squared normalised deviations over the median of chi-square(1), 0.455."""
+    z = []
+    for (i0, j0), (i1, j1) in zip(pts, pts[1:]):
+        if i1 - i0 == 1 and j1 - j0 == 1:
+            ls, lt = Ls[i0], Lt[j0]
+            mean = (ls + lt / ratio) / 2
+            if mean > 0:
+                z.append((lt - ls * ratio) ** 2 / (mean * ratio))
+    if len(z) < 5:
+        return GALE_CHURCH_VARIANCE
+    return max(1.0, float(np.median(z)) / 0.455)
+
+
 def _pair_means(V: np.ndarray) -> np.ndarray:
     n = len(V)
     h = (n + 1) // 2
@@ -372,6 +400,7 @@ class _Scorer:
         tot_s, tot_t = src.lens.sum(), tgt.lens.sum()
         # length ratio of the language pair, from the documents themselves
         self.ratio = float(tot_t / tot_s) if tot_s > 0 and tot_t > 0 else 1.0
+        self.length_variance = opt.length_variance or GALE_CHURCH_VARIANCE   # refined after the first pass
         self.cs = np.concatenate([[0.0], np.cumsum(src.lens)])
         self.ct = np.concatenate([[0.0], np.cumsum(tgt.lens)])
         self.use_vecs = src.vecs is not None and src.vecs.shape[1] == embed.DIM
@@ -398,6 +427,17 @@ class _Scorer:
         mx = np.maximum(ls, lt)
         r = np.where(mx > 0, np.minimum(ls, lt) / np.where(mx > 0, mx, 1), 1.0)
         return np.log2(1.0 + r)
+
+    def length_deviation(self, a, b, I, J):
+        """Gale-Church: minus the log-likelihood of the bead's target length given
+        its source length, delta^2 / 2 with delta = (lt - c*ls) / sqrt(s^2 * mean
+        length), capped. Unlike the ratio in length_factor it lets long sentences
+        deviate more in characters but less in proportion than short ones."""
+        ls = self.cs[I] - self.cs[I - a]
+        lt = self.ct[J] - self.ct[J - b]
+        mean = np.maximum((ls + lt / self.ratio) / 2, 1.0)
+        delta = (lt - ls * self.ratio) / np.sqrt(mean * self.length_variance * self.ratio)
+        return np.minimum(delta * delta, LENGTH_DEV_CAP) / 2
 
     def semantic(self, a, b, I, J):
         src, tgt = self.src, self.tgt
@@ -485,6 +525,9 @@ class _Scorer:
             # no embeddings: names/cognates/numbers overlap plus a length prior (Gale-Church-like)
             base = 0.5 * base + o.lexical_length
         s = base * lf + self.evidence(a, b, I, J)
+        w = o.w_length_dev if self.use_vecs else o.w_length_dev_lexical
+        if w:
+            s = s - w * self.length_deviation(a, b, I, J) * ((a + b) / 2)
         return s
 
 
@@ -562,7 +605,63 @@ def align(src: list[str], tgt: list[str], src_lang: str, tgt_lang: str, *,
 def align_raw(src, tgt, src_lang, tgt_lang, *, anchors=None, src_paragraphs=None, tgt_paragraphs=None,
               **options):
     """The uncalibrated path: ([(i0, i1, j0, j1, raw score, gap)], mode) with mode
-    "embed" or "lexical"; used by align() and by the calibration fit."""
+    "embed" or "lexical"; used by align() and by the calibration fit.
+
+    A translator's gloss (a bracketed sentence explaining the one before it, as
+    "[I believe Veslovsky is courting Kitty.]" after a French phrase) has no
+    counterpart of its own: it is aligned as part of the sentence it explains."""
+    su, tu = gloss_units(src), gloss_units(tgt)
+    if len(su) == len(src) and len(tu) == len(tgt):
+        return _align_units(src, tgt, src_lang, tgt_lang, anchors, src_paragraphs, tgt_paragraphs, options)
+
+    def texts(xs, units):
+        return [" ".join(t for t in xs[u0:u1] if t) for u0, u1 in units]
+
+    def paras(ps, units):
+        return None if ps is None else [ps[u0] for u0, _ in units]
+    raw, mode = _align_units(texts(src, su), texts(tgt, tu), src_lang, tgt_lang, anchors,
+                             paras(src_paragraphs, su), paras(tgt_paragraphs, tu), options)
+    s_at = [u0 for u0, _ in su] + [len(src)]
+    t_at = [u0 for u0, _ in tu] + [len(tgt)]
+    return [(s_at[i0], s_at[i1], t_at[j0], t_at[j1], sc, g) for i0, i1, j0, j1, sc, g in raw], mode
+
+
+def gloss_units(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """Alignment units as [start, end) sentence ranges: each sentence with the
+    bracketed glosses that follow it. A gloss opens with "[" (after any opening
+    quote) and closes with "]" within GLOSS_MAX_SENTENCES sentences; an opening
+    bracket that is not closed so soon (OCR noise, a typo) makes no gloss."""
+    units: list[list[int]] = []
+    i = 0
+    while i < len(texts):
+        end = _gloss_end(texts, i) if units else None
+        if end is None:
+            units.append([i, i + 1])
+            i += 1
+        else:
+            units[-1][1] = end
+            i = end
+    return [(u0, u1) for u0, u1 in units]
+
+
+GLOSS_MAX_SENTENCES = 4
+_OPENING_QUOTES = "'\"‘“«„ "
+
+
+def _gloss_end(texts: Sequence[str], i: int) -> int | None:
+    """End (exclusive) of the gloss that opens at sentence i, or None."""
+    if not (texts[i] or "").lstrip(_OPENING_QUOTES).startswith("["):
+        return None
+    for k in range(i, min(len(texts), i + GLOSS_MAX_SENTENCES)):
+        t = texts[k] or ""
+        if "]" in t:
+            return k + 1
+        if k > i and "[" in t:   # another bracket opens first: not a gloss
+            return None
+    return None
+
+
+def _align_units(src, tgt, src_lang, tgt_lang, anchors, src_paragraphs, tgt_paragraphs, options):
     opt = Options.from_kwargs(options)
     n, m = len(src), len(tgt)
     S = _side(src, src_lang, anchors, src_paragraphs)
@@ -579,6 +678,7 @@ def align_raw(src, tgt, src_lang, tgt_lang, *, anchors=None, src_paragraphs=None
                 side.windows[k] = _window_vectors(side, k, opt.exact_windows, opt.workers)
     scorer = _Scorer(S, T, opt)
     pts = _first_pass(S.vecs, T.vecs, S.lens, T.lens, not use_vecs, opt)
+    scorer.length_variance = opt.length_variance or _length_variance(pts, S.lens, T.lens, scorer.ratio)
     lo, hi = _band_from_points(pts, n, m, opt.band)
     raw = _dp(n, m, lo, hi, opt.bead_types, scorer)
     return raw, ("embed" if use_vecs else "lexical")
