@@ -1,5 +1,6 @@
 """The sentence aligner: coverage for any input, the evidence it uses, and the
 accuracy floors on the gold sets (press releases, Text+Berg de-fr, OPUS en-ru)."""
+import random
 from pathlib import Path
 
 import numpy as np
@@ -167,6 +168,22 @@ def test_length_variance_is_estimated_from_the_document():
     loose = A._length_variance(pts, ls, ls + [30, -30] * 5, 1.0)
     assert close < loose
     assert A._length_variance(pts[:3], ls, ls, 1.0) == A.GALE_CHURCH_VARIANCE   # too few pairs
+
+
+def test_an_insertion_starting_inside_a_coarse_block_is_skipped_whole():
+    # 300 x 340 sentences: the first pass runs coarse to fine. A run of 40
+    # captions that starts inside a 4-sentence block once cut off the sentences
+    # before it from their counterparts (they sat outside the band).
+    rnd = random.Random(7)
+    years = rnd.sample(range(1000, 99999), 300)
+    src = [f"Im Jahr {x} wurden {x % 97 + 3} Berichte über Kandersteg veröffentlicht." for x in years]
+    tgt = [f"En {x}, {x % 97 + 3} rapports sur Kandersteg ont été publiés." for x in years]
+    captions = [f"Légende de la photo, vue du glacier, côté {c}" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"]
+    cut = 103
+    beads = A.align(src, tgt[:cut] + captions + tgt[cut:], "de", "fr")
+    got = {b.format() for b in beads}
+    assert {f"[{i}]:[{i if i < cut else i + len(captions)}]" for i in range(len(src))} <= got
+    assert {f"[]:[{cut + k}]" for k in range(len(captions))} <= got
 
 
 def test_unknown_option_is_an_error():

@@ -332,11 +332,15 @@ def _first_pass(S: np.ndarray, T: np.ndarray, Ls: np.ndarray, Lt: np.ndarray, le
     if (n + 1) * (m + 1) > opt.coarse_cells and min(n, m) >= 8:
         pts = _first_pass(_unit(_pair_means(S)), _unit(_pair_means(T)),
                           _pair_means(Ls[:, None])[:, 0], _pair_means(Lt[:, None])[:, 0], lexical, opt)
+        # Each coarse point also widens the band of the neighbouring blocks: an
+        # insertion (a run of captions) may start in the middle of a block, and
+        # the sentences before it must be able to reach past it.
         up = []
         for i, j in pts:
-            for di in (0, 1):
-                for dj in (0, 1):
-                    up.append((min(n, 2 * i + di), min(m, 2 * j + dj)))
+            for ci in (i - 1, i, i + 1):
+                for di in (0, 1):
+                    for dj in (0, 1):
+                        up.append((min(n, max(0, 2 * ci + di)), min(m, 2 * j + dj)))
         lo, hi = _band_from_points(up, n, m, opt.coarse_band)
     else:
         lo = np.zeros(n + 1, dtype=np.int64)
