@@ -34,6 +34,7 @@ BENCH = REPO.parent / "shared" / "bench" / "align"
 
 MODES = {
     "default": {},
+    "cascade": {"cascade": 0.2},               # windows encoded only where a cheap first search doubts
     "fast": {"exact_windows": False},          # windows = mean of sentence vectors
     "no-embeddings": {"use_embeddings": False},  # length + numbers + names/cognates only
 }

@@ -186,6 +186,28 @@ def test_an_insertion_starting_inside_a_coarse_block_is_skipped_whole():
     assert {f"[]:[{cut + k}]" for k in range(len(captions))} <= got
 
 
+def test_the_cascade_encodes_windows_only_where_the_cheap_search_doubts(monkeypatch):
+    # 12 clean 1-1 sentence pairs, then the 1-2 split of RU/EN: the cascade must
+    # find the split as the exact mode does, encoding fewer texts.
+    src = [f"Заседание № {k} рабочей группы прошло в Минске {k + 1} марта." for k in range(12)] + RU
+    tgt = [f"Meeting No. {k} of the working group was held in Minsk on {k + 1} March." for k in range(12)] + EN
+    encoded = []
+    real_encode = A.embed.encode
+
+    def counting_encode(texts, **kw):
+        encoded.append(len(texts))
+        return real_encode(texts, **kw)
+    monkeypatch.setattr(A.embed, "encode", counting_encode)
+    exact = A.align(src, tgt, "ru", "en")
+    n_exact = sum(encoded)
+    encoded.clear()
+    cascade = A.align(src, tgt, "ru", "en", cascade=0.2)
+    n_cascade = sum(encoded)
+    assert [b.format() for b in cascade] == [b.format() for b in exact]
+    assert "[13]:[13, 14]" in [b.format() for b in cascade]
+    assert n_cascade < n_exact
+
+
 def test_unknown_option_is_an_error():
     with pytest.raises(TypeError):
         A.align(["a"], ["b"], "ru", "en", no_such_option=1)
