@@ -32,12 +32,7 @@ from tm.metrics import PRF, alignment_prf, read_beads, read_segmentation  # noqa
 
 BENCH = REPO.parent / "shared" / "bench" / "align"
 
-MODES = {
-    "default": {},
-    "cascade": {"cascade": 0.2},               # windows encoded only where a cheap first search doubts
-    "fast": {"exact_windows": False},          # windows = mean of sentence vectors
-    "no-embeddings": {"use_embeddings": False},  # length + numbers + names/cognates only
-}
+MODES = A.MODES   # default, cascade, fast, no-embeddings
 
 
 def read_lines(path: Path) -> list[str]:

@@ -82,6 +82,38 @@ def test_align_lines_covers_every_line_exactly_once(tmp_path, n_src, n_tgt):
         assert_covers(beads_of(r.stdout, scores), n_src, n_tgt)
 
 
+@pytest.mark.parametrize("mode", ["default", "cascade", "fast", "no-embeddings"])
+def test_align_lines_modes_cover_every_line_and_keep_clear_pairs(tmp_path, mode):
+    src = tmp_path / "ru.txt"
+    tgt = tmp_path / "en.txt"
+    src.write_text("Учения «Взаимодействие-2024» прошли в Беларуси.\n"
+                   "В них участвовали 2 400 военнослужащих.\n"
+                   "Генеральный секретарь ОДКБ наблюдал за ходом учений.\n", encoding="utf-8")
+    tgt.write_text("The Interaction-2024 exercise was held in Belarus.\n"
+                   "2,400 troops took part in it.\n"
+                   "The CSTO Secretary General observed the exercise.\n", encoding="utf-8")
+    r = run_tm("align-lines", src, tgt, "--scores", "--mode", mode)
+    assert r.returncode == 0, r.stderr
+    beads = beads_of(r.stdout, True)
+    assert_covers(beads, 3, 3)
+    assert [b.format() for b in beads] == ["[0]:[0]", "[1]:[1]", "[2]:[2]"]
+
+
+def test_an_unknown_mode_is_a_usage_error(tmp_path):
+    f = tmp_path / "x.txt"
+    f.write_text("Текст.\n", encoding="utf-8")
+    r = run_tm("align-lines", f, f, "--mode", "turbo")
+    assert r.returncode == 2
+    assert "--mode" in r.stderr
+
+
+def test_align_in_cascade_mode_exports_the_shipped_corpus(tmp_path):
+    r = run_tm("align", "--out", tmp_path / "out", "--mode", "cascade")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "csto.tmx").is_file()
+    assert "translation units written" in r.stdout
+
+
 def test_align_lines_finds_a_split_and_an_omission(tmp_path):
     # The untranslated sentence carries a number the English lacks. (A short
     # dropped sentence with no such evidence can still be merged into its

@@ -49,6 +49,15 @@ FUZZY_SCORE = 0.9
 # source (a wrong pairing); the pipeline reports the pair and does not export it.
 WRONG_PAIRING_THRESHOLD = 0.5
 
+# Named option sets for the command line (`--mode`) and the benchmark; figures
+# for each in the README ("Sentence alignment").
+MODES = {
+    "default": {},                                # every multi-sentence window encoded
+    "cascade": {"cascade": 0.2},                  # windows encoded only where a cheap first search doubts
+    "fast": {"exact_windows": False},             # windows = mean of their sentence vectors
+    "no-embeddings": {"use_embeddings": False},   # length, numbers, names/cognates, glossary only
+}
+
 BEAD_TYPES = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1))
 
 Anchors = Callable[[str, str], frozenset]

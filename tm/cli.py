@@ -60,11 +60,11 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 
 def cmd_align_lines(args: argparse.Namespace) -> int:
-    from .align import align
+    from .align import MODES, align
 
     src, tgt = _read_lines(args.src), _read_lines(args.tgt)
     out = []
-    for bead in align(src, tgt, args.src_lang, args.tgt_lang):
+    for bead in align(src, tgt, args.src_lang, args.tgt_lang, **MODES[args.mode]):
         out.append(bead.format() + (f"\t{bead.score:.3f}" if args.scores else ""))
     sys.stdout.write("".join(line + "\n" for line in out))
     return 0
@@ -76,7 +76,7 @@ def cmd_align(args: argparse.Namespace) -> int:
     glossary = _load_glossary(args.glossary, required=args.glossary is not None)
     summary = run_align(args.corpus, args.out, glossary=glossary, src_lang=args.src_lang,
                         tgt_lang=args.tgt_lang, min_score=args.min_score, profile=args.profile,
-                        keep_duplicates=args.keep_duplicates, strict=args.strict)
+                        keep_duplicates=args.keep_duplicates, strict=args.strict, mode=args.mode)
     print(format_summary(summary))
     if args.report:
         write_report(summary, args.report)
@@ -90,7 +90,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     glossary = _load_glossary(args.glossary, required=True)
     corpus = load_corpus(args.corpus, args.src_lang, args.tgt_lang)
-    aligned = align_corpus(corpus, glossary)
+    aligned = align_corpus(corpus, glossary, args.mode)
     warnings = corpus.warnings + [wrong_pairing_warning(a) for a in aligned if is_wrong_pairing(a)]
     if args.strict and warnings:
         raise InputError(f"{warnings[0]} (--strict)")
@@ -155,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--src-lang", default="ru", metavar="LANG", help="source language (default: ru)")
         p.add_argument("--tgt-lang", default="en", metavar="LANG", help="target language (default: en)")
 
+    def align_mode(p: argparse.ArgumentParser) -> None:
+        from .align import MODES
+
+        p.add_argument("--mode", default="default", choices=list(MODES),
+                       help="aligner mode: default (most accurate), cascade (same accuracy on our gold, "
+                            "faster on first runs), fast, no-embeddings (default: default)")
+
     p = sub.add_parser("segment", help="split a text into sentences, one per line",
                        description="Print one sentence per line and an empty line after each paragraph "
                                    "(paragraphs are separated by blank lines).")
@@ -169,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("tgt", metavar="TGT", help="target sentences, one per line")
     langs(p)
     p.add_argument("--scores", action="store_true", help="append a TAB and the bead's confidence in [0,1]")
+    align_mode(p)
     p.set_defaults(func=cmd_align_lines)
 
     p = sub.add_parser("align", help="build the translation memory of a corpus (the main job)",
@@ -192,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="treat any warning (encoding guessed, release without counterpart, wrong "
                         "pairing, empty file, ...) as an error: exit 2, nothing exported")
+    align_mode(p)
     p.set_defaults(func=cmd_align)
 
     p = sub.add_parser("check", help="check the English against the glossary and the numbers",
@@ -206,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="treat any corpus warning as an error (exit 2)")
     langs(p)
+    align_mode(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("glossary", help="export the glossary as TBX, or import TBX",

@@ -106,21 +106,22 @@ class Summary:
         }
 
 
-def align_release(src: Release, tgt: Release, glossary: Glossary | None = None) -> AlignedRelease:
-    """Segment both sides of a pair and align them."""
+def align_release(src: Release, tgt: Release, glossary: Glossary | None = None,
+                  mode: str = "default") -> AlignedRelease:
+    """Segment both sides of a pair and align them (mode: a key of tm.align.MODES)."""
     src_sents, tgt_sents = segment_release(src), segment_release(tgt)
     src_texts = [s.text for s in src_sents]
     tgt_texts = [s.text for s in tgt_sents]
     anchors = glossary.concept_keys if glossary is not None else None
     beads = align_stage.align(src_texts, tgt_texts, src.lang, tgt.lang, anchors=anchors,
                               src_paragraphs=[s.paragraph for s in src_sents],
-                              tgt_paragraphs=[s.paragraph for s in tgt_sents])
+                              tgt_paragraphs=[s.paragraph for s in tgt_sents], **align_stage.MODES[mode])
     confidence = align_stage.document_confidence(src_texts, tgt_texts, beads, src.lang, tgt.lang)
     return AlignedRelease(src.release_id, src, tgt, src_sents, tgt_sents, beads, confidence)
 
 
-def align_corpus(corpus: Corpus, glossary: Glossary | None = None) -> list[AlignedRelease]:
-    return [align_release(src, tgt, glossary) for src, tgt in corpus.pairs]
+def align_corpus(corpus: Corpus, glossary: Glossary | None = None, mode: str = "default") -> list[AlignedRelease]:
+    return [align_release(src, tgt, glossary, mode) for src, tgt in corpus.pairs]
 
 
 def is_wrong_pairing(aligned: AlignedRelease) -> bool:
@@ -145,7 +146,7 @@ def _boilerplate_lines(release: Release) -> int:
 def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
               src_lang: str = "ru", tgt_lang: str = "en", min_score: float | None = None,
               profile: str = "generic", keep_duplicates: bool = False,
-              strict: bool = False) -> Summary:
+              strict: bool = False, mode: str = "default") -> Summary:
     """The main job: read, segment, align, check and export a corpus into out_dir.
 
     `strict`: any warning is an InputError (the first one), raised before anything
@@ -167,7 +168,7 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
 
     all_units = []
     po_jobs = []
-    for aligned in align_corpus(corpus, glossary):
+    for aligned in align_corpus(corpus, glossary, mode):
         report = PairReport(aligned.release_id, SideCount(), SideCount(),
                             beads=Counter(b.kind for b in aligned.beads), confidence=aligned.confidence)
         for side, release, sents in (("src", aligned.src, aligned.src_sentences),
