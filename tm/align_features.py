@@ -174,8 +174,3 @@ def name_keys(text: str, lang: str, prefix: int = 5) -> frozenset[str]:
                 keys.add(r[:prefix])
     return frozenset(keys)
 
-
-def punct_signature(text: str) -> tuple[int, int, int, int]:
-    """(question marks, exclamation marks, quotes, colons) of a sentence."""
-    return (text.count("?") + text.count("¿"), text.count("!"),
-            sum(text.count(q) for q in '«»"“”„'), text.count(":"))

@@ -50,7 +50,6 @@ def alignment_prf(hyp: Sequence[Bead], gold: Sequence[Bead], lax: bool = False) 
     gold beads); recall is over gold beads with both sides non-empty, judged
     against hypothesis beads with both sides non-empty."""
     gold_keys = {_key(b) for b in gold}
-    hyp_keys = {_key(b) for b in hyp}
     gold_full = [b for b in gold if b.src and b.tgt]
     hyp_full = [b for b in hyp if b.src and b.tgt]
 
