@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import REPO, assert_covers, run_tm
+from conftest import assert_covers, run_tm
 from tm.metrics import alignment_prf, read_beads
 from tm.models import Bead
 

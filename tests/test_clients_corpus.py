@@ -17,7 +17,6 @@ from pathlib import Path
 
 import polib
 import pytest
-from lxml import etree
 
 from conftest import REPO
 from test_clients import need, run_omegat, xmllint_valid

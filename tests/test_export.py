@@ -15,7 +15,7 @@ from conftest import SHARED
 from tm import __version__
 from tm.export import (
     clean_segment, format_profile_report, glossary_pairs, load_profile, plan_units,
-    profile_report, tuid, units_for, write_omegat_glossary, write_po, write_tmx,
+    profile_report, units_for, write_omegat_glossary, write_po, write_tmx,
 )
 from tm.models import AlignedRelease, Bead, Finding, InputError, Release, Sentence, TranslationUnit
 

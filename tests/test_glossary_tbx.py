@@ -8,7 +8,7 @@ from lxml import etree
 from tm.glossary import glossary_rows, glossary_to_tbx, load_glossary, tbx_to_glossary
 from tm.models import InputError
 
-from conftest import SHARED, run_tm
+from conftest import run_tm
 
 REPO = Path(__file__).resolve().parents[1]
 CSTO = REPO / "glossaries" / "csto.tsv"

@@ -18,7 +18,7 @@ from conftest import REPO, run_tm
 ROBUSTNESS = REPO / "tests" / "robustness"
 CASES = ROBUSTNESS / "cases"
 sys.path.insert(0, str(ROBUSTNESS))
-from texts import EN_COURSES, EN_MEETING, RU_COURSES, RU_MEETING  # noqa: E402
+from texts import EN_COURSES, RU_COURSES, RU_MEETING  # noqa: E402
 
 MEETING = "2024-08-14-secretariat-meeting"
 COURSES = "2024-09-20-peacekeeping-courses"
