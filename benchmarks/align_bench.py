@@ -132,9 +132,9 @@ def main():
     ap.add_argument("--no-calibration", action="store_true")
     ap.add_argument("--scaling-sizes", nargs="+", type=int, default=[1000, 2000, 5000, 10000, 20000])
     args = ap.parse_args()
-    os.environ.setdefault("TM_EMBED_CACHE", "0")   # 'cold' means cold, unless a cache is asked for
-    if os.environ.get("TM_EMBED_CACHE", "0") != "0":
-        print("note: TM_EMBED_CACHE is set: 'cold' figures read vectors from the disk cache")
+    os.environ.setdefault("TM_CACHE_DIR", "0")   # 'cold' means cold, unless a cache is asked for
+    if os.environ.get("TM_CACHE_DIR", "0") != "0":
+        print("note: TM_CACHE_DIR is set: 'cold' figures read vectors from the disk cache")
 
     print(f"## Accuracy and speed ({args.split}; strict and lax P/R/F1; sentences = both sides)")
     print(f"{'set':9} {'mode':14} {'P':>6} {'R':>6} {'F1':>6} | {'laxP':>6} {'laxR':>6} {'laxF1':>6} |"

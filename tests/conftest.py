@@ -10,11 +10,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
-# One sentence-vector cache for the whole test session, shared with the `tm`
-# subprocesses the tests start (the cache never changes results, only time),
-# and never the user's own ~/.cache.
-_EMBED_CACHE = tempfile.mkdtemp(prefix="tm-test-embed-")
-os.environ["TM_EMBED_CACHE"] = _EMBED_CACHE
+# One cache folder (vector store, result store) for the whole test session,
+# shared with the `tm` subprocesses the tests start (the cache never changes
+# results, only time), and never the user's own ~/.cache.
+_EMBED_CACHE = tempfile.mkdtemp(prefix="tm-test-cache-")
+os.environ["TM_CACHE_DIR"] = _EMBED_CACHE
 
 
 def pytest_unconfigure(config):

