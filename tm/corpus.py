@@ -180,14 +180,24 @@ def _warn_if_empty(release: Release) -> None:
 def read_release(path: str | Path, lang: str) -> Release:
     """Read, decode and parse one release file (.txt, or .html/.htm)."""
     path = Path(path)
+    return parse_release_bytes(read_release_bytes(path), path, lang)
+
+
+def read_release_bytes(path: Path) -> bytes:
+    """The bytes of a release file (refused over MAX_RELEASE_BYTES)."""
     try:
         size = path.stat().st_size
         if size > MAX_RELEASE_BYTES:
             raise InputError(f"too large for a press release ({size} bytes; "
                              f"limit {MAX_RELEASE_BYTES})", path)
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+
+
+def parse_release_bytes(data: bytes, path: Path, lang: str) -> Release:
+    """Decode and parse the bytes of the release file `path` (which need not be readable
+    where this runs: a worker of another machine gets the bytes)."""
     is_html = path.suffix.lower() in HTML_SUFFIXES
     declared = html_reader.declared_charset(data) if is_html else None
     decoded = decode_bytes(data, path, lang, declared=declared)
@@ -244,34 +254,59 @@ def _release_files(folder: Path, root: Path, warnings: list[str]) -> dict[str, P
     return files
 
 
-def load_corpus(root: str | Path, src_lang: str = "ru", tgt_lang: str = "en") -> Corpus:
-    """Read every release of a corpus folder and pair them by id (sorted by id)."""
+@dataclass
+class CorpusListing:
+    """The release files of a corpus, paired by id, not read yet (see list_corpus)."""
+
+    root: Path
+    src_lang: str
+    tgt_lang: str
+    # (release id, source file or None, target file or None), sorted by id
+    entries: list[tuple[str, Path | None, Path | None]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # from listing the folders
+
+
+def list_corpus(root: str | Path, src_lang: str = "ru", tgt_lang: str = "en") -> CorpusListing:
+    """The release files of a corpus folder paired by id (sorted by id), without reading them;
+    the listing's warnings (invalid ids, links outside the corpus, ...) in `warnings`."""
     root = Path(root)
     if not root.is_dir():
         raise InputError("corpus folder not found", root)
-    corpus = Corpus(root, src_lang, tgt_lang)
+    listing = CorpusListing(root, src_lang, tgt_lang)
     sides = {}
     for lang in (src_lang, tgt_lang):
         folder = root / lang
         if not folder.is_dir():
             raise InputError(f"corpus has no '{lang}/' folder", root)
         if folder.is_symlink() and not folder.resolve().is_relative_to(root.resolve()):
-            corpus.warnings.append(f"{folder}: a symbolic link pointing outside the corpus; "
-                                   "read anyway (it is the whole side)")
-        sides[lang] = _release_files(folder, root, corpus.warnings)
+            listing.warnings.append(f"{folder}: a symbolic link pointing outside the corpus; "
+                                    "read anyway (it is the whole side)")
+        sides[lang] = _release_files(folder, root, listing.warnings)
     src_files, tgt_files = sides[src_lang], sides[tgt_lang]
     for release_id in sorted(set(src_files) | set(tgt_files)):
-        if release_id in src_files and release_id in tgt_files:
-            pair = (read_release(src_files[release_id], src_lang),
-                    read_release(tgt_files[release_id], tgt_lang))
+        listing.entries.append((release_id, src_files.get(release_id), tgt_files.get(release_id)))
+    return listing
+
+
+def no_counterpart_warning(path: Path, other_lang: str) -> str:
+    return f"{path}: no {other_lang} counterpart; not aligned"
+
+
+def load_corpus(root: str | Path, src_lang: str = "ru", tgt_lang: str = "en") -> Corpus:
+    """Read every release of a corpus folder and pair them by id (sorted by id)."""
+    listing = list_corpus(root, src_lang, tgt_lang)
+    corpus = Corpus(listing.root, src_lang, tgt_lang, warnings=list(listing.warnings))
+    for _, src_path, tgt_path in listing.entries:
+        if src_path is not None and tgt_path is not None:
+            pair = (read_release(src_path, src_lang), read_release(tgt_path, tgt_lang))
             corpus.pairs.append(pair)
             for release in pair:
                 corpus.warnings.extend(release.warnings)
         else:
-            lang, files, other = ((src_lang, src_files, tgt_lang) if release_id in src_files
-                                  else (tgt_lang, tgt_files, src_lang))
-            release = read_release(files[release_id], lang)
+            path, lang, other = ((src_path, src_lang, tgt_lang) if src_path is not None
+                                 else (tgt_path, tgt_lang, src_lang))
+            release = read_release(path, lang)
             corpus.unpaired.append(release)
             corpus.warnings.extend(release.warnings)
-            corpus.warnings.append(f"{files[release_id]}: no {other} counterpart; not aligned")
+            corpus.warnings.append(no_counterpart_warning(path, other))
     return corpus
