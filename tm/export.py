@@ -30,6 +30,7 @@ What gets skipped (`plan_units`; reasons as the pipeline counts them):
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import unicodedata
@@ -211,6 +212,11 @@ def _pair_key(source: str, target: str) -> int:
     return int.from_bytes(digest, "big")
 
 
+def pair_key(source: str, target: str) -> int:
+    """The 64-bit key duplicate detection compares (of the cleaned source and target)."""
+    return _pair_key(source, target)
+
+
 def _first_filter(unit: TranslationUnit, profile: Profile, min_score: float) -> tuple[str, str, int, str | None]:
     source, r1 = clean_segment(unit.source)
     target, r2 = clean_segment(unit.target)
@@ -357,6 +363,98 @@ def tuid(unit: TranslationUnit) -> str:
     return f"{unit.release_id}:{_index_label(unit.src_indices)}"
 
 
+def tmx_lang_codes(profile: str | Profile, src_lang: str, tgt_lang: str,
+                   regions: dict[str, str] | None = None) -> tuple[str, str]:
+    """The source and target language codes a profile writes (ru -> ru or ru-RU)."""
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    return prof.lang_code(src_lang, regions), prof.lang_code(tgt_lang, regions)
+
+
+def latest_date(dates: Iterable[str | None]) -> str | None:
+    """The latest valid YYYY-MM-DD date (the TMX header's creation date)."""
+    return max((d for d in dates if _release_date(d)), default=None)
+
+
+def tmx_frame(*, src_code: str, latest: str | None, creation_date: str | None = None) -> tuple[bytes, bytes]:
+    """(head, tail) of a TMX file: everything before the first unit and after the last.
+    A TMX file is head + (b"\n    " + tmx_unit_xml(...)) for each unit written + tail.
+
+    Header creationdate: `creation_date` (YYYY-MM-DD) if given, else `latest` (the latest
+    release date of the units, see `latest_date`), else SOURCE_DATE_EPOCH, else none."""
+    header_date = _release_date(creation_date) if creation_date else None
+    if header_date is None:
+        header_date = _release_date(latest) or _epoch_date()
+    header = {"creationtool": "tm", "creationtoolversion": __version__, "segtype": "sentence",
+              "o-tmf": "tm", "adminlang": "en", "srclang": src_code, "datatype": "plaintext"}
+    if header_date is not None:
+        header["creationdate"] = _tmx_date(header_date)
+    buf = io.BytesIO()
+    buf.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
+    with etree.xmlfile(buf, encoding="UTF-8") as xf:
+        xf.write_doctype('<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
+        with xf.element("tmx", version="1.4"):
+            xf.write("\n  ")
+            xf.write(etree.Element("header", header))
+            xf.write("\n  ")
+            with xf.element("body"):
+                xf.write("\n  ")
+            xf.write("\n")
+    buf.write(b"\n")
+    data = buf.getvalue()
+    cut = data.index(b"<body>") + len(b"<body>")
+    return data[:cut], data[cut:]
+
+
+# Where a unit's x-occurrences prop goes in tmx_unit_xml(): before its first <tuv>.
+TMX_OCCURRENCES_BEFORE = b"<tuv "
+
+
+def tmx_occurrences_prop(occurrences: int) -> bytes:
+    """The x-occurrences prop as tmx_unit_xml writes it, for inserting it at TMX_OCCURRENCES_BEFORE."""
+    return f'<prop type="x-occurrences">{occurrences}</prop>\n      '.encode("ascii")
+
+
+def tmx_unit_xml(unit: TranslationUnit, source: str, target: str, *, src_code: str, tgt_code: str,
+                 occurrences: int = 1) -> bytes:
+    """One written unit's <tu> element (`source`, `target`: the cleaned sides), UTF-8."""
+    lang_attr = "{http://www.w3.org/XML/1998/namespace}lang"
+    u = unit
+    attrs = {"tuid": tuid(u)}
+    d = _release_date(u.date)
+    if d is not None:
+        attrs["creationdate"] = _tmx_date(d)
+    props = [("x-release", u.release_id)]
+    if u.date:
+        props.append(("x-release-date", u.date))
+    props += [("x-bead", u.bead_kind), ("x-score", f"{u.score:.3f}"),
+              ("x-src-index", _index_label(u.src_indices)),
+              ("x-tgt-index", _index_label(u.tgt_indices)),
+              ("x-src-file", f"{u.src_file}:{u.src_line}")]
+    if occurrences > 1:
+        props.append(("x-occurrences", str(occurrences)))
+    # one element tree per unit, serialised whole (the xml: prefix of xml:lang needs a
+    # real element; it is also the fastest way)
+    tu = etree.Element("tu", attrs)
+    tu.text = "\n      "
+    last = None
+    for note in u.notes:
+        note, _ = clean_segment(note)
+        if note:
+            last = etree.SubElement(tu, "note")
+            last.text = note
+            last.tail = "\n      "
+    for kind, value in props:
+        last = etree.SubElement(tu, "prop", type=kind)
+        last.text = clean_segment(value)[0]
+        last.tail = "\n      "
+    for code, text in ((src_code, source), (tgt_code, target)):
+        last = etree.SubElement(tu, "tuv", {lang_attr: code})
+        etree.SubElement(last, "seg").text = text
+        last.tail = "\n      "
+    last.tail = "\n    "
+    return etree.tostring(tu, encoding="UTF-8")
+
+
 def write_tmx(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: str, tgt_lang: str,
               profile: str = "generic", keep_duplicates: bool = False, min_score: float = 0.0,
               creation_date: str | None = None, regions: dict[str, str] | None = None,
@@ -369,76 +467,37 @@ def write_tmx(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: s
     prof = load_profile(profile)
     path = Path(path)
     units = _reiterable(units)
-    src_code = prof.lang_code(src_lang, regions)
-    tgt_code = prof.lang_code(tgt_lang, regions)
-    header_date = _release_date(creation_date) if creation_date else None
-    if header_date is None:
-        latest = max((u.date for u in units if _release_date(u.date)), default=None)
-        header_date = _release_date(latest) or _epoch_date()
+    src_code, tgt_code = tmx_lang_codes(prof, src_lang, tgt_lang, regions)
+    head, tail = tmx_frame(src_code=src_code, creation_date=creation_date,
+                           latest=None if creation_date else latest_date(u.date for u in units))
     stats = ExportStats(path=path)
-    header = {"creationtool": "tm", "creationtoolversion": __version__, "segtype": "sentence",
-              "o-tmf": "tm", "adminlang": "en", "srclang": src_code, "datatype": "plaintext"}
-    if header_date is not None:
-        header["creationdate"] = _tmx_date(header_date)
-    lang_attr = "{http://www.w3.org/XML/1998/namespace}lang"
     try:
         with atomic_open(path) as fh:
             _public_mode(fh)
-            fh.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
-            with etree.xmlfile(fh, encoding="UTF-8") as xf:
-                xf.write_doctype('<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
-                with xf.element("tmx", version="1.4"):
-                    xf.write("\n  ")
-                    xf.write(etree.Element("header", header))
-                    xf.write("\n  ")
-                    with xf.element("body"):
-                        for planned in iter_plan(units, prof, min_score=min_score,
-                                                 keep_duplicates=keep_duplicates):
-                            stats.add(planned, keep_decisions)
-                            if planned.skip is not None:
-                                continue
-                            u = planned.unit
-                            attrs = {"tuid": tuid(u)}
-                            d = _release_date(u.date)
-                            if d is not None:
-                                attrs["creationdate"] = _tmx_date(d)
-                            props = [("x-release", u.release_id)]
-                            if u.date:
-                                props.append(("x-release-date", u.date))
-                            props += [("x-bead", u.bead_kind), ("x-score", f"{u.score:.3f}"),
-                                      ("x-src-index", _index_label(u.src_indices)),
-                                      ("x-tgt-index", _index_label(u.tgt_indices)),
-                                      ("x-src-file", f"{u.src_file}:{u.src_line}")]
-                            if planned.occurrences > 1:
-                                props.append(("x-occurrences", str(planned.occurrences)))
-                            # one element tree per unit, written whole (the xml: prefix of
-                            # xml:lang needs a real element; it is also the fastest way)
-                            tu = etree.Element("tu", attrs)
-                            tu.text = "\n      "
-                            last = None
-                            for note in u.notes:
-                                note, _ = clean_segment(note)
-                                if note:
-                                    last = etree.SubElement(tu, "note")
-                                    last.text = note
-                                    last.tail = "\n      "
-                            for kind, value in props:
-                                last = etree.SubElement(tu, "prop", type=kind)
-                                last.text = clean_segment(value)[0]
-                                last.tail = "\n      "
-                            for code, text in ((src_code, planned.source), (tgt_code, planned.target)):
-                                last = etree.SubElement(tu, "tuv", {lang_attr: code})
-                                etree.SubElement(last, "seg").text = text
-                                last.tail = "\n      "
-                            last.tail = "\n    "
-                            xf.write("\n    ")
-                            xf.write(tu)
-                        xf.write("\n  ")
-                    xf.write("\n")
-            fh.write(b"\n")
+            fh.write(head)
+            for planned in iter_plan(units, prof, min_score=min_score, keep_duplicates=keep_duplicates):
+                stats.add(planned, keep_decisions)
+                if planned.skip is None:
+                    fh.write(b"\n    ")
+                    fh.write(tmx_unit_xml(planned.unit, planned.source, planned.target, src_code=src_code,
+                                          tgt_code=tgt_code, occurrences=planned.occurrences))
+            fh.write(tail)
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", path) from None
     return stats
+
+
+def write_export(path: str | Path, pieces: Iterable[bytes]) -> None:
+    """Write an export file from its pieces, atomically (inside all_or_nothing(): renamed
+    with the others at the end), readable like a file open() creates."""
+    path = Path(path)
+    try:
+        with atomic_open(path) as fh:
+            _public_mode(fh)
+            for piece in pieces:
+                fh.write(piece)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", path) from None
 
 
 def _public_mode(fh) -> None:
@@ -469,8 +528,26 @@ def write_po(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: st
     gets msgctxt = the unit's tuid. Dates: `creation_date`, else the latest release
     date of the units, else SOURCE_DATE_EPOCH, else 1970-01-01."""
     path = Path(path)
+    data, stats = po_bytes(units, src_lang=src_lang, tgt_lang=tgt_lang, fuzzy_below=fuzzy_below,
+                           project=project, creation_date=creation_date,
+                           default_project=path.stem)
+    stats.path = path
+    try:
+        with atomic_open(path) as fh:
+            _public_mode(fh)
+            fh.write(data)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", path) from None
+    return stats
+
+
+def po_bytes(units: Iterable[TranslationUnit], *, src_lang: str, tgt_lang: str, fuzzy_below: float,
+             project: str | None = None, creation_date: str | None = None,
+             default_project: str = "") -> tuple[bytes, ExportStats]:
+    """The PO file write_po writes, as bytes, and its stats (project: `project`, else the
+    first unit's release id, else `default_project`)."""
     units = list(units)
-    stats = ExportStats(path=path)
+    stats = ExportStats()
     planned = []
     for unit in units:
         source, r1 = clean_segment(unit.source)
@@ -483,7 +560,7 @@ def write_po(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: st
         or _release_date(max((u.date for u in units if _release_date(u.date)), default=None)) \
         or _epoch_date() or datetime(1970, 1, 1, tzinfo=timezone.utc)
     if project is None:
-        project = units[0].release_id if units else path.stem
+        project = units[0].release_id if units else default_project
     header = [
         f"Project-Id-Version: {_one_line(project)}",
         "Report-Msgid-Bugs-To: ",
@@ -521,13 +598,7 @@ def write_po(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: st
             out.append(_po_string("msgctxt", tuid(u)))
         out.append(_po_string("msgid", p.source))
         out.append(_po_string("msgstr", p.target))
-    try:
-        with atomic_open(path) as fh:
-            _public_mode(fh)
-            fh.write("".join(out).encode("utf-8"))
-    except OSError as e:
-        raise InputError(f"cannot write: {e.strerror or e}", path) from None
-    return stats
+    return "".join(out).encode("utf-8"), stats
 
 
 # Line breaking as GNU gettext does it (write-po.c `wrap` over libunistring's
