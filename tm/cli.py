@@ -70,14 +70,65 @@ def cmd_align_lines(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_align(args: argparse.Namespace) -> int:
-    from .pipeline import format_summary, run_align, write_report
+class _ProgressBar:
+    """A tqdm bar on standard error: release pairs done, source sentences per second, time left."""
 
+    def __init__(self, src_lang: str):
+        self._bar = None
+        self._src_lang = src_lang
+        self._sentences = 0
+
+    def total(self, n: int) -> None:
+        import os
+        import shutil
+
+        from tqdm import tqdm
+
+        try:
+            size = os.get_terminal_size(sys.stderr.fileno())
+        except OSError:
+            size = os.terminal_size((0, 0))
+        # a terminal that reports no size (a fresh pseudo-terminal; tqdm would hide the
+        # bar): $COLUMNS x $LINES, else 80 x 24
+        fallback = shutil.get_terminal_size((80, 24))
+        shape = {} if min(size) > 0 else {"ncols": fallback.columns, "nrows": fallback.lines}
+        self._bar = tqdm(total=n, unit="pair", file=sys.stderr, dynamic_ncols=not shape, leave=False,
+                         desc="tm align", mininterval=0.2, **shape)
+
+    def update(self, report) -> None:
+        self._sentences += report.src.sentences
+        elapsed = self._bar.format_dict["elapsed"] or 1e-9
+        self._bar.set_postfix_str(f"{self._sentences / elapsed:,.0f} {self._src_lang} sentences/s", refresh=False)
+        self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    import os
+
+    from .pipeline import RunOptions, format_summary, run_align, write_report
+
+    if args.no_cache:
+        os.environ["TM_CACHE_DIR"] = "0"      # read by every store, in this process and the workers
     glossary = _load_glossary(args.glossary, required=args.glossary is not None)
-    summary = run_align(args.corpus, args.out, glossary=glossary, src_lang=args.src_lang,
-                        tgt_lang=args.tgt_lang, min_score=args.min_score, profile=args.profile,
-                        keep_duplicates=args.keep_duplicates, strict=args.strict, mode=args.mode)
-    print(format_summary(summary))
+    bar = _ProgressBar(args.src_lang) if sys.stderr.isatty() else None
+    run = RunOptions(executor=args.executor, jobs=args.jobs, scheduler=args.scheduler, cache=not args.no_cache,
+                     progress=bar.update if bar else None, total=bar.total if bar else None)
+    try:
+        summary = run_align(args.corpus, args.out, glossary=glossary, src_lang=args.src_lang,
+                            tgt_lang=args.tgt_lang, min_score=args.min_score, profile=args.profile,
+                            keep_duplicates=args.keep_duplicates, strict=args.strict, mode=args.mode, run=run)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.quiet:
+        for warning in summary.warnings:
+            print(f"warning: {warning}")
+    else:
+        print(format_summary(summary))
     if args.report:
         write_report(summary, args.report)
     return 0
@@ -142,6 +193,16 @@ def _write_bytes(path: Path, data: bytes) -> None:
     atomic_write_bytes(path, data)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tm",
@@ -201,6 +262,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="treat any warning (encoding guessed, release without counterpart, wrong "
                         "pairing, empty file, ...) as an error: exit 2, nothing exported")
     align_mode(p)
+    p.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                   help="release pairs processed by N worker processes; 1 = in this process "
+                        "(default: the usable cores); exports are byte-identical whatever N")
+    p.add_argument("--executor", default="local", choices=("local", "dask"),
+                   help="local: this machine (--jobs); dask: a Dask distributed cluster (--scheduler; "
+                        "needs pip install 'tm[cluster]' here and tm on the workers) (default: local)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="the Dask scheduler's address, for --executor dask")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the cache folder (the result store of unchanged pairs "
+                        "and the sentence-vector store; folder: $TM_CACHE_DIR, else "
+                        "$XDG_CACHE_HOME/tm, else ~/.cache/tm)")
+    p.add_argument("--quiet", action="store_true",
+                   help="print no summary (warnings are still printed); a progress bar is shown on "
+                        "standard error only when it is a terminal")
     p.set_defaults(func=cmd_align)
 
     p = sub.add_parser("check", help="check the English against the glossary and the numbers",

