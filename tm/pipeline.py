@@ -25,7 +25,7 @@ from . import align as align_stage
 from . import check as check_stage
 from . import export as export_stage
 from .corpus import Corpus, list_corpus, no_counterpart_warning, parse_release_bytes, read_release_bytes
-from .executors import OrderedMap, make_executor
+from .executors import OrderedMap, make_executor, usable_cores
 from .fileio import all_or_nothing, atomic_write_bytes
 from .glossary import Glossary
 from .models import AlignedRelease, Finding, InputError, Release
@@ -499,6 +499,17 @@ class RunOptions:
     total: Callable[[int], None] | None = None             # called once with the number of release ids
 
 
+def _holds(path: Path, data: bytes) -> bool:
+    """True if `path` is a regular file (not a symbolic link) with exactly these bytes:
+    rewriting it would change nothing (and costs an fsync and a rename)."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def _jobs(listing) -> Iterator[PairJob | PairResult]:
     """A job per release id, with its bytes; a read error becomes an error result (in order)."""
     for release_id, src_path, tgt_path in listing.entries:
@@ -546,7 +557,9 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
     # what a Dask worker must see of this run's environment (worker processes of this
     # machine inherit it): no caching there either with --no-cache
     env = {"TM_CACHE_DIR": "0"} if folder is None else {}
-    factory = (lambda: make_executor(run.executor, process_pair, glossary, options, jobs=run.jobs,
+    workers = usable_cores() if run.jobs is None else run.jobs
+    workers = min(workers, max(1, len(listing.entries)))     # no idle worker processes
+    factory = (lambda: make_executor(run.executor, process_pair, glossary, options, jobs=workers,
                                      scheduler=run.scheduler, env=env))
     executor = factory() if run.executor == "dask" else None      # an unreachable scheduler: before any work
     results = OrderedMap(lambda: executor if executor is not None else factory())
@@ -612,7 +625,8 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
                         report.tgt.skipped[reason] += unit.n_tgt
                 if result.po is not None:
                     po_path = out_dir / "po" / f"{result.release_id}.po"
-                    export_stage.write_export(po_path, [result.po])
+                    if not _holds(po_path, result.po):     # an unchanged file stays as it is
+                        export_stage.write_export(po_path, [result.po])
                     summary.po_paths.append(po_path)
                 if run.progress is not None:
                     run.progress(report)
