@@ -535,8 +535,24 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
     into place at the end, all or nothing. A pair whose files, glossary, options and code
     are unchanged since a run with the result store gets its stored result back.
 
-    `strict`: any warning is an InputError (the first one); nothing is exported."""
+    `strict`: any warning is an InputError (the first one); nothing is exported.
+    `run.cache` False: no store is read or written, the vector store neither
+    (TM_CACHE_DIR=0 for the run, in this process and the workers)."""
     run = run or RunOptions()
+    saved = os.environ.get("TM_CACHE_DIR")
+    if not run.cache:
+        os.environ["TM_CACHE_DIR"] = "0"
+    try:
+        return _run_align(corpus_dir, out_dir, glossary=glossary, src_lang=src_lang, tgt_lang=tgt_lang,
+                          min_score=min_score, profile=profile, keep_duplicates=keep_duplicates,
+                          strict=strict, mode=mode, run=run)
+    finally:
+        _set_env("TM_CACHE_DIR", saved)
+
+
+def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, src_lang: str, tgt_lang: str,
+               min_score: float | None, profile: str, keep_duplicates: bool, strict: bool, mode: str,
+               run: RunOptions) -> Summary:
     listing = list_corpus(corpus_dir, src_lang, tgt_lang)
     if strict and listing.warnings:
         raise InputError(f"{listing.warnings[0]} (--strict: nothing exported)")
