@@ -230,7 +230,7 @@ def dask_cluster(tmp_path_factory):
             p.terminate()
         for p in reversed(procs):
             try:
-                p.wait(timeout=20)
+                p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()

@@ -564,12 +564,7 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
     if run.total is not None:
         run.total(len(listing.entries))
 
-    store = None
     folder = cache_dir() if run.cache else None
-    if folder is not None:
-        store = Store(folder / RESULT_STORE, kind="tm-pair-results", version=RESULT_FORMAT,
-                      max_bytes=RESULT_STORE_MAX_BYTES)
-    cache_warnings: list[str] = [store.warning] if store is not None and store.warning else []
     # what a Dask worker must see of this run's environment (worker processes of this
     # machine inherit it): no caching there either with --no-cache
     env = {"TM_CACHE_DIR": "0"} if folder is None else {}
@@ -584,8 +579,12 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
     tmx_path = out_dir / f"{listing.root.resolve().name or 'corpus'}.tmx"
     paired_ids = [rid for rid, s, t in listing.entries if s is not None and t is not None]
     created = [d for d in (out_dir, out_dir / "po", out_dir / "omegat") if not d.exists()]
-    tmx = None
+    tmx = store = None
     try:
+        if folder is not None:
+            store = Store(folder / RESULT_STORE, kind="tm-pair-results", version=RESULT_FORMAT,
+                          max_bytes=RESULT_STORE_MAX_BYTES)
+        cache_warnings: list[str] = [store.warning] if store is not None and store.warning else []
         prepare_out_dir(out_dir, [tmx_path.name, OMEGAT_SEGMENTATION] + [f"po/{rid}.po" for rid in paired_ids])
         late_warnings: list[str] = []
         unpaired_reports: list[PairReport] = []
