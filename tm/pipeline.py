@@ -570,8 +570,11 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
     env = {"TM_CACHE_DIR": "0"} if folder is None else {}
     workers = usable_cores() if run.jobs is None else run.jobs
     workers = min(workers, max(1, len(listing.entries)))     # no idle worker processes
-    factory = (lambda: make_executor(run.executor, process_pair, glossary, options, jobs=workers,
-                                     scheduler=run.scheduler, env=env))
+    def factory():
+        if run.executor == "local" and workers > 1:
+            preload(options, glossary)     # forked workers inherit the loaded model and tables
+        return make_executor(run.executor, process_pair, glossary, options, jobs=workers,
+                             scheduler=run.scheduler, env=env)
     executor = factory() if run.executor == "dask" else None      # an unreachable scheduler: before any work
     results = OrderedMap(lambda: executor if executor is not None else factory())
     glossary_hash = glossary_fingerprint(glossary)
@@ -673,6 +676,23 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
             store.close()
     summary.warnings.extend(cache_warnings)
     return summary
+
+
+def preload(options: "AlignOptions", glossary: Glossary | None) -> None:
+    """Load what every pair needs (the encoder's weights, the segmentation rules,
+    the morphological dictionary) once, before worker processes are forked, so
+    that each worker does not load its own copy."""
+    from . import embed
+    from .segment import rules_for
+
+    rules_for(options.src_lang)
+    rules_for(options.tgt_lang)
+    if glossary is not None:
+        from .glossary import _morph
+        _morph()
+    if align_stage.MODES[options.mode].get("use_embeddings", True) and \
+            align_stage._embeddings_for(options.src_lang, options.tgt_lang):
+        embed._get_model()
 
 
 def _inside(path: Path, folder: Path) -> bool:
