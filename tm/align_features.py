@@ -21,6 +21,10 @@ _NUMBER = re.compile(
 )
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?!\d)")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_DIGIT = re.compile(r"\d")
+_NOT_DIGIT = re.compile(r"[^\d]")
+_DIGIT_BEFORE = re.compile(r"\d[.\s]*$")
+_DIGIT_AFTER = re.compile(r"[\s,.]*\d")
 
 
 @lru_cache(maxsize=None)
@@ -53,6 +57,9 @@ def _month_of(word: str) -> int | None:
     return None
 
 
+_NO_KEYS: frozenset[str] = frozenset()
+
+
 def _fmt(value: float) -> str:
     if value == int(value):
         return str(int(value))
@@ -65,6 +72,9 @@ def number_keys(text: str, lang: str) -> frozenset[str]:
 
     6 500 = 6,500 (en) = 6.500 (de) = 6500; 1,5 тыс. = 1.5 thousand = 1500;
     25.07.2024 = 25 July 2024 = «25 июля 2024 года» (keys 25, m7, 2024)."""
+    if _DIGIT.search(text) is None:
+        # every key needs a digit: a number, a date, or a month name next to a number
+        return _NO_KEYS
     keys: set[str] = set()
     decimal_comma = lang.split("-")[0].lower() in _DECIMAL_COMMA
     consumed = []
@@ -79,7 +89,7 @@ def number_keys(text: str, lang: str) -> frozenset[str]:
         if any(a <= m.start() < b for a, b in consumed):
             continue
         intpart, sep, frac = m.group(1), m.group(2), m.group(3)
-        digits = re.sub(r"[^\d]", "", intpart)
+        digits = _NOT_DIGIT.sub("", intpart)
         grouped = digits != intpart
         if sep and frac is not None:
             # "6,500" in English / "6.500" in German are thousands, not decimals
@@ -108,7 +118,7 @@ def number_keys(text: str, lang: str) -> frozenset[str]:
             continue
         before = text[max(0, w.start() - 6):w.start()]
         after = text[w.end():w.end() + 7]
-        if re.search(r"\d[.\s]*$", before) or re.match(r"[\s,.]*\d", after):
+        if _DIGIT_BEFORE.search(before) or _DIGIT_AFTER.match(after):
             keys.add(f"m{mo}")
     return frozenset(keys)
 
@@ -138,39 +148,85 @@ def _translit_table(lang: str) -> dict[str, str]:
     return table
 
 
+# spelling variants that romanisations disagree on, folded in this order
+_FOLDS = (("kh", "h"), ("shch", "sh"), ("ts", "c"), ("tz", "c"), ("j", "y"), ("w", "v"),
+          ("ph", "f"), ("ck", "k"), ("c", "k"), ("q", "k"), ("x", "ks"), ("ie", "i"), ("iy", "i"),
+          ("yi", "i"), ("ey", "e"), ("y", "i"))
+_DOUBLED = re.compile(r"(.)\1")
+
+
 def _fold_latin(word: str) -> str:
     # strip accents and fold spelling variants that romanisations disagree on
-    w = unicodedata.normalize("NFKD", word)
-    w = "".join(c for c in w if not unicodedata.combining(c)).lower()
-    w = w.replace("ß", "ss")
-    for a, b in (("kh", "h"), ("shch", "sh"), ("ts", "c"), ("tz", "c"), ("j", "y"), ("w", "v"),
-                 ("ph", "f"), ("ck", "k"), ("c", "k"), ("q", "k"), ("x", "ks"), ("ie", "i"), ("iy", "i"),
-                 ("yi", "i"), ("ey", "e"), ("y", "i")):
+    if word.isascii():
+        w = word.lower()          # NFKD leaves ASCII as it is: no accents to strip
+    else:
+        w = unicodedata.normalize("NFKD", word)
+        w = "".join(c for c in w if not unicodedata.combining(c)).lower()
+        w = w.replace("ß", "ss")
+    for a, b in _FOLDS:
         w = w.replace(a, b)
     # doubled letters
-    w = re.sub(r"(.)\1", r"\1", w)
-    return w
+    return _DOUBLED.sub(r"\1", w) if _DOUBLED.search(w) is not None else w
 
 
+@lru_cache(maxsize=None)
+def _translit_map(lang: str) -> dict[int, str]:
+    """The transliteration table of lang (or of ru when lang has none) for str.translate."""
+    table = _translit_table(lang) or _translit_table("ru")
+    return {ord(c): latin for c, latin in table.items() if len(c) == 1}
+
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_WORD_CACHE = 1 << 17   # words per cache below: a few MB, far more than a document's vocabulary
+
+
+@lru_cache(maxsize=_WORD_CACHE)
 def romanise(word: str, lang: str) -> str:
     """A word in a comparable Latin spelling (Cyrillic through the table of lang,
     or of ru when lang has none)."""
-    if any("\u0400" <= c <= "\u04ff" for c in word):
-        table = _translit_table(lang) or _translit_table("ru")
-        word = "".join(table.get(c, c) for c in word.lower())
+    if _CYRILLIC.search(word) is not None:
+        word = word.lower().translate(_translit_map(lang))
     return _fold_latin(word)
+
+
+# (lang, prefix) -> {word: its name key, or "" when the word gives none}
+_NAME_KEYS: dict[tuple[str, int], dict[str, str]] = {}
+
+
+def _word_name_key(word: str, lang: str, prefix: int) -> str | None:
+    """The key of a word that is not a sentence's first word: a long word, or a
+    capitalised one of 3+ letters (a first word counts only when long)."""
+    if len(word) >= 6 or (len(word) >= 3 and word[0].isupper()):
+        r = romanise(word, lang)
+        if len(r) >= 3:
+            return r[:prefix]
+    return None
 
 
 def name_keys(text: str, lang: str, prefix: int = 5) -> frozenset[str]:
     """Cognate/name keys: romanised prefixes of the longer words, and of the
     capitalised words not at the sentence start (proper names are short too:
     Minsk, Osh). Two sentences sharing keys share names or cognates."""
-    keys = set()
     words = _WORD.findall(text)
-    for k, w in enumerate(words):
-        if len(w) >= 6 or (k > 0 and w[:1].isupper() and len(w) >= 3):
-            r = romanise(w, lang)
-            if len(r) >= 3:
-                keys.add(r[:prefix])
+    if not words:
+        return _NO_KEYS
+    cache = _NAME_KEYS.get((lang, prefix))
+    if cache is None or len(cache) > _WORD_CACHE:
+        cache = _NAME_KEYS[(lang, prefix)] = {}
+    got = list(map(cache.get, words))          # "" for a word without a key, None if not seen yet
+    if None in got:
+        for k, w in enumerate(words):
+            if got[k] is None:
+                got[k] = cache[w] = _word_name_key(w, lang, prefix) or ""
+    keys = set(got[1:])
+    if len(words[0]) >= 6:                     # the first word counts only when long
+        keys.add(got[0])
+    keys.discard("")
     return frozenset(keys)
 
+
+def clear_caches() -> None:
+    """Empty the per-word caches (benchmarks measure cold runs with it)."""
+    for fn in (romanise, _month_of):
+        fn.cache_clear()
+    _NAME_KEYS.clear()
