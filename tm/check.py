@@ -48,10 +48,12 @@ def _table(name: str, lang: str) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=None)
 def _months(lang: str) -> dict[str, int]:
     return {k: int(v) for k, v in _table("months.tsv", lang).items()}
 
 
+@lru_cache(maxsize=None)
 def _multipliers(lang: str) -> dict[str, Decimal]:
     return {k: Decimal(v) for k, v in _table("multipliers.tsv", lang).items()}
 
@@ -70,6 +72,27 @@ _NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./](\d{4})(?![\d])
 _TIME = {"ru": re.compile(r"(?<![\d.,:])([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d,])"),
          "en": re.compile(r"(?<![\d.,:])([01]?\d|2[0-3]):([0-5]\d)(?![\d])")}
 _WORD = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
+_GROUPING = re.compile(r"[ \u00a0\u202f\u2009,]")
+_DAY_BEFORE = re.compile(r"(?<![\d.,])(\d{1,2})(?:-?(?:го|st|nd|rd|th))?\s+$")
+_DAY_AFTER = re.compile(r"\s+(\d{1,2})(?:st|nd|rd|th)?(?![\d])")
+# lang -> {lower-case word: the values it names as a number word ("три", "three")}
+_WORD_VALUES: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def _word_values(word: str, lang: str) -> tuple[str, ...]:
+    cache = _WORD_VALUES.setdefault(lang, {})
+    values = cache.get(word)
+    if values is None:
+        table = _number_words(lang)
+        if lang == "ru":
+            values = tuple(table[lemma] for lemma in russian_lemmas(word) if lemma in table)
+        else:
+            values = (table[word],) if word in table else ()
+        if len(cache) > 1 << 17:
+            cache.clear()
+        cache[word] = values
+    return values
 
 
 def _canon(value: Decimal) -> str:
@@ -93,11 +116,33 @@ def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> t
     figures: dict[str, int] = {}
     used: list[tuple[int, int]] = list(skip)
 
-    def free(a: int, b: int) -> bool:
-        return not any(a < e and s < b for s, e in used)
-
     def add(value: str, at: int) -> None:
         figures.setdefault(value, at)
+
+    # every figure, date and time has a digit: a text without one has number words at most
+    if _DIGIT.search(text) is not None:
+        _figures(text, lang, used, add)
+    # number words: satisfy only
+    word_values: set[str] = set()
+    for w in _WORD.findall(text):
+        values = _word_values(w.lower().rstrip("."), lang)
+        if values:
+            word_values.update(values)
+    # a day range shares its month: «13–15 февраля» = "February 13-15" = "from 13 to 15
+    # February"; so the day of a date satisfies a plain day number and the reverse
+    months_seen = {atom[-2:] for atom in figures if atom.startswith("date:")}
+    for atom in figures:
+        if atom.startswith("date:"):
+            word_values.add(str(int(atom[5:7])))
+        elif atom.isdigit() and 1 <= int(atom) <= 31:
+            word_values.update(f"date:{int(atom):02d}.{m}" for m in months_seen)
+    return figures, word_values
+
+
+def _figures(text: str, lang: str, used: list[tuple[int, int]], add) -> None:
+    """extract_numbers' figures: dates, times, plain figures with their multipliers."""
+    def free(a: int, b: int) -> bool:
+        return not any(a < e and s < b for s, e in used)
 
     months = _months(lang)
     # 25.07.2024
@@ -120,8 +165,8 @@ def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> t
         month = months.get(w)
         if month is None:
             continue
-        before = re.search(r"(?<![\d.,])(\d{1,2})(?:-?(?:го|st|nd|rd|th))?\s+$", text[max(0, ws - 8):ws])
-        after = re.match(r"\s+(\d{1,2})(?:st|nd|rd|th)?(?![\d])", text[we:we + 8])
+        before = _DAY_BEFORE.search(text[max(0, ws - 8):ws])
+        after = _DAY_AFTER.match(text[we:we + 8])
         if before:
             a = max(0, ws - 8) + before.start(1)
             b = max(0, ws - 8) + before.end(1)
@@ -144,7 +189,7 @@ def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> t
     for m in pattern.finditer(text):
         if not free(*m.span()):
             continue
-        whole = re.sub(r"[ \u00a0\u202f\u2009,]", "", m.group(1))
+        whole = _GROUPING.sub("", m.group(1))
         try:
             value = Decimal(whole + ("." + m.group(2) if m.group(2) else ""))
         except InvalidOperation:
@@ -155,25 +200,6 @@ def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> t
             if factor is not None:
                 value *= factor
         add(_canon(value), m.start())
-    # number words: satisfy only
-    word_values: set[str] = set()
-    table = _number_words(lang)
-    for w, _ws, _we in words:
-        if lang == "ru":
-            for lemma in russian_lemmas(w):
-                if lemma in table:
-                    word_values.add(table[lemma])
-        elif w in table:
-            word_values.add(table[w])
-    # a day range shares its month: «13–15 февраля» = "February 13-15" = "from 13 to 15
-    # February"; so the day of a date satisfies a plain day number and the reverse
-    months_seen = {atom[-2:] for atom in figures if atom.startswith("date:")}
-    for atom in figures:
-        if atom.startswith("date:"):
-            word_values.add(str(int(atom[5:7])))
-        elif atom.isdigit() and 1 <= int(atom) <= 31:
-            word_values.update(f"date:{int(atom):02d}.{m}" for m in months_seen)
-    return figures, word_values
 
 
 # ---------------------------------------------------------------- the rules
