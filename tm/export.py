@@ -676,13 +676,39 @@ def _pair_rule(before: str, after: str) -> str:
     return "I" if indirect else "D"
 
 
-def _break_opportunities(chars: Sequence[str], prohibited: Sequence[bool]) -> list[bool]:
-    """possible[i]: a line may break before chars[i] (libunistring's u8_possible_linebreaks)."""
-    possible = [False] * len(chars)
-    last = "BK"
-    seen_space = False
-    for i, ch in enumerate(chars):
-        cls = _lb_class(ch)
+def _char_width(ch: str) -> int:
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+# character -> (line-breaking class, display width); (class before, class after) ->
+# (break allowed with no space between, break allowed after spaces): filled as met
+_CHAR_INFO: dict[str, tuple[str, int]] = {}
+_BREAK_RULE: dict[tuple[str, str], tuple[bool, bool]] = {}
+
+
+def _char_info(ch: str) -> tuple[str, int]:
+    info = _CHAR_INFO.get(ch)
+    if info is None:
+        info = _CHAR_INFO[ch] = (_lb_class(ch), _char_width(ch))
+    return info
+
+
+def _break_rule(before: str, after: str) -> tuple[bool, bool]:
+    rule = _pair_rule(before, after)
+    out = _BREAK_RULE[(before, after)] = (rule == "D", rule != "P")
+    return out
+
+
+def _scan(chars: str, lo: int, hi: int, last: str, seen_space: bool, out: list[int]) -> tuple[str, bool]:
+    """libunistring's u8_possible_linebreaks over chars[lo:hi] from the state (class of
+    the last character that counts, a space since?): appends the indices a line may
+    break before to `out` and returns the state after."""
+    info, rules = _CHAR_INFO, _BREAK_RULE
+    for i in range(lo, hi):
+        ch = chars[i]
+        cls = (info.get(ch) or _char_info(ch))[0]
         if cls == "SP":
             seen_space = True
             continue
@@ -690,97 +716,157 @@ def _break_opportunities(chars: Sequence[str], prohibited: Sequence[bool]) -> li
             if seen_space and last != "BK":
                 # gettext's libunistring breaks after a space before a combining mark, whatever
                 # came before the space (measured with msgcat); the mark then counts as a letter
-                possible[i] = True
+                out.append(i)
                 last, seen_space = "AL", False
                 continue
             if last in ("BK", "ZW"):
                 cls = "AL"
             else:
                 continue
-        if last == "BK":
-            possible[i] = False
-        elif last == "ZW":
-            possible[i] = True
-        else:
-            rule = _pair_rule(last, cls)
-            possible[i] = rule == "D" or (rule == "I" and seen_space)
+        if last == "ZW":
+            out.append(i)
+        elif last != "BK":
+            rule = rules.get((last, cls)) or _break_rule(last, cls)
+            if rule[seen_space]:
+                out.append(i)
         last = cls
         seen_space = False
-    return [p and not o for p, o in zip(possible, prohibited)]
+    return last, seen_space
 
 
-def _char_width(ch: str) -> int:
-    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+# word (no space in it) -> (class of its first character, the offsets after it where a
+# line may break, the class that counts after it), or None when it starts with a
+# combining mark (whose handling depends on what came before)
+_WORD_BREAKS: dict[str, tuple[str, tuple[int, ...], str] | None] = {}
 
 
-def _width_breaks(chars: Sequence[str], possible: Sequence[bool], width: int, start: int) -> list[bool]:
-    """Where to break so that lines fit `width` (libunistring's ulc_width_linebreaks)."""
-    breaks = [False] * len(chars)
+def _word_breaks(word: str):
+    first = (_CHAR_INFO.get(word[0]) or _char_info(word[0]))[0]
+    if first == "CM":
+        out = None
+    else:
+        inside: list[int] = []
+        last, _ = _scan(word, 1, len(word), first, False, inside)
+        out = (first, tuple(inside), last)
+    if len(_WORD_BREAKS) > 1 << 16:
+        _WORD_BREAKS.clear()
+    _WORD_BREAKS[word] = out
+    return out
+
+
+def _break_positions(chars: str, prohibited) -> list[int]:
+    """The indices i where a line may break before chars[i] (libunistring's
+    u8_possible_linebreaks), less those in `prohibited`. Word by word: only a
+    word's first character depends on what precedes it (" " is the only space)."""
+    out: list[int] = []
+    last, seen_space = "BK", False
+    pos = 0
+    rules = _BREAK_RULE
+    for k, word in enumerate(chars.split(" ")):
+        if k:
+            seen_space = True
+        if word:
+            got = _WORD_BREAKS.get(word, False)
+            if got is False:
+                got = _word_breaks(word)
+            if got is None:
+                last, seen_space = _scan(chars, pos, pos + len(word), last, seen_space, out)
+            else:
+                first, inside, after = got
+                if last == "ZW" or (last != "BK" and (rules.get((last, first)) or _break_rule(last, first))[seen_space]):
+                    out.append(pos)
+                if inside:
+                    out += [pos + i for i in inside]
+                last, seen_space = after, False
+        pos += len(word) + 1
+    if prohibited:
+        out = [i for i in out if i not in prohibited]
+    return out
+
+
+def _width_breaks(positions: list[int], column, end: int, width: int, start: int) -> list[int]:
+    """Where to break so that lines fit `width` (libunistring's ulc_width_linebreaks):
+    the break positions chosen among `positions`; column(i) is the display width of
+    the characters before i, end that of all of them."""
+    breaks = []
     last_p = None
     last_column = start
-    piece = 0
-    for i, ch in enumerate(chars):
-        if possible[i]:
-            if last_p is not None and last_column + piece > width:
-                breaks[last_p] = True
+    for i in positions:
+        if last_p is None:
+            last_column = start + column(i)
+        else:
+            piece = column(i) - column(last_p)
+            if last_column + piece > width:
+                breaks.append(last_p)
                 last_column = 0
-            last_p = i
             last_column += piece
-            piece = 0
-        piece += _char_width(ch)
-    if last_p is not None and last_column + piece > width:
-        breaks[last_p] = True
+        last_p = i
+    if last_p is not None and last_column + end - column(last_p) > width:
+        breaks.append(last_p)
     return breaks
+
+
+_ESCAPE_TABLE = {ord(ch): esc for ch, esc in _ESCAPES.items()}
+_ESCAPABLE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
+_PORTION = re.compile(r"[^\n]*\n|[^\n]+")
+
+
+def _identity(i: int) -> int:
+    return i
+
+
+_NARROW: set[str] = set()    # characters met that are one column wide
+
+
+def _all_narrow(chars: str) -> bool:
+    for ch in set(chars) - _NARROW:
+        if (_CHAR_INFO.get(ch) or _char_info(ch))[1] != 1:
+            return False
+        _NARROW.add(ch)
+    return True
 
 
 def _po_string(name: str, value: str) -> str:
     """`name "value"` wrapped exactly as msgcat writes it (page width 79)."""
-    portions = []
-    start = 0
-    for i, ch in enumerate(value):
-        if ch == "\n":
-            portions.append(value[start:i + 1])
-            start = i + 1
-    if start < len(value) or not portions:
-        portions.append(value[start:])
     width = PAGE_WIDTH - 1 - 1          # room for the closing and the opening quote
+    start_col = len(name) + 1
+    portions = _PORTION.findall(value) or [""]
     lines: list[str] = []
     first = True
     for n, portion in enumerate(portions):
-        chars: list[str] = []
-        prohibited: list[bool] = []
-        for ch in portion:
-            esc = _ESCAPES.get(ch)
-            if esc:
-                chars += [esc[0], esc[1]]
-                prohibited += [False, True]
-            else:
-                chars.append(ch)
-                prohibited.append(False)
-        if portion.endswith("\n") and len(chars) >= 2:
-            prohibited[-2] = True      # never break right before the final \n
-        possible = _break_opportunities(chars, prohibited)
+        if _ESCAPABLE.search(portion) is None:
+            chars, prohibited = portion, ()
+        else:
+            chars = portion.translate(_ESCAPE_TABLE)
+            # the second character of an escape, and the \ of a final \n, never start a line
+            prohibited = {m.start() + k + 1 for k, m in enumerate(_ESCAPABLE.finditer(portion))}
+            if portion.endswith("\n") and len(chars) >= 2:
+                prohibited.add(len(chars) - 2)
+        # display columns: one per character unless some are wide or zero-width
+        if _all_narrow(chars):
+            column, end = _identity, len(chars)
+        else:
+            cols = [0]
+            for ch in chars:
+                cols.append(cols[-1] + (_CHAR_INFO.get(ch) or _char_info(ch))[1])
+            column, end = cols.__getitem__, cols[-1]
         more = n < len(portions) - 1
         if first:
-            start_col = len(name) + 1
-            breaks = _width_breaks(chars, possible, width, start_col)
-            if chars and (more or start_col > width or any(breaks)):
-                lines.append(f'{name} ""')
-                first = False
-            else:
-                lines.append(f'{name} "{"".join(chars)}"')
-                first = False
+            first = False
+            if not more and start_col + end <= width:
+                # it fits: no break could be chosen
+                lines.append(f'{name} "{chars}"')
                 continue
-        breaks = _width_breaks(chars, possible, width, 0)
-        line: list[str] = []
-        for ch, br in zip(chars, breaks):
-            if br and line:
-                lines.append('"' + "".join(line) + '"')
-                line = []
-            line.append(ch)
-        lines.append('"' + "".join(line) + '"')
+            possible = _break_positions(chars, prohibited)
+            if chars and (more or start_col > width or _width_breaks(possible, column, end, width, start_col)):
+                lines.append(f'{name} ""')
+            else:
+                lines.append(f'{name} "{chars}"')
+                continue
+        else:
+            possible = _break_positions(chars, prohibited)
+        cuts = [0] + [i for i in _width_breaks(possible, column, end, width, 0) if i > 0] + [len(chars)]
+        lines += ['"' + chars[a:b] + '"' for a, b in zip(cuts, cuts[1:])]
     return "".join(line + "\n" for line in lines)
 
 
