@@ -127,7 +127,8 @@ def align_release(src: Release, tgt: Release, glossary: Glossary | None = None,
     beads = align_stage.align(src_texts, tgt_texts, src.lang, tgt.lang, anchors=anchors,
                               src_paragraphs=[s.paragraph for s in src_sents],
                               tgt_paragraphs=[s.paragraph for s in tgt_sents], **align_stage.MODES[mode])
-    confidence = align_stage.document_confidence(src_texts, tgt_texts, beads, src.lang, tgt.lang)
+    confidence = align_stage.document_confidence(src_texts, tgt_texts, beads, src.lang, tgt.lang,
+                                                 use_embeddings=align_stage.MODES[mode].get("use_embeddings", True))
     return AlignedRelease(src.release_id, src, tgt, src_sents, tgt_sents, beads, confidence)
 
 
