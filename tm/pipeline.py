@@ -127,8 +127,11 @@ def align_release(src: Release, tgt: Release, glossary: Glossary | None = None,
     beads = align_stage.align(src_texts, tgt_texts, src.lang, tgt.lang, anchors=anchors,
                               src_paragraphs=[s.paragraph for s in src_sents],
                               tgt_paragraphs=[s.paragraph for s in tgt_sents], **align_stage.MODES[mode])
-    confidence = align_stage.document_confidence(src_texts, tgt_texts, beads, src.lang, tgt.lang,
-                                                 use_embeddings=align_stage.MODES[mode].get("use_embeddings", True))
+    # the aligner's own vectors when it has them, else a sample of its most confident beads
+    aligner_encoded = align_stage.MODES[mode].get("use_embeddings", True)
+    confidence = align_stage.document_confidence(
+        src_texts, tgt_texts, beads, src.lang, tgt.lang,
+        sample=None if aligner_encoded else align_stage.DOCUMENT_SAMPLE)
     return AlignedRelease(src.release_id, src, tgt, src_sents, tgt_sents, beads, confidence)
 
 
