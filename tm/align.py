@@ -147,7 +147,7 @@ class _Side:
         return len(self.texts)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 13)   # a release pair reads its texts several times; memory stays flat over an archive
 def _text_keys(text: str, lang: str) -> tuple[frozenset, frozenset]:
     """(number keys, name keys) of a normalised sentence, cached: document_similarity
     reads them again after align(), and a corpus repeats its boilerplate sentences."""

@@ -119,7 +119,7 @@ def _morph():
     return _MORPH
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)    # words: memory stays flat over an archive
 def russian_lemmas(word: str) -> frozenset[str]:
     """All dictionary forms pymorphy3 proposes, plus the word itself (ё = е).
 
@@ -314,7 +314,7 @@ class Glossary:
         hit = self._find_cache.get(cache_key)
         if hit is None:
             hit = tuple(self._find(text, lang))
-            if len(self._find_cache) > 100_000:
+            if len(self._find_cache) > 10_000:    # bounded: memory stays flat over an archive
                 self._find_cache.clear()
             self._find_cache[cache_key] = hit
         return list(hit)
