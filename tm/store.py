@@ -31,6 +31,7 @@ _CHUNK = 500              # keys per `IN (...)` query (SQLite's variable limit i
 _TOUCH_BATCH = 512        # gets remembered before their last-used counter is written
 _BUSY_TIMEOUT_S = 60.0
 _EVICT_TO = 0.9           # after eviction the total is under this share of max_bytes
+_WAL_MAX_BYTES = 64 * 1024 * 1024   # write-ahead log size that triggers a truncating checkpoint
 _SCHEMA = 1               # layout of the tables below (part of the version check)
 
 
@@ -141,6 +142,7 @@ class Store:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA journal_size_limit={_WAL_MAX_BYTES}")
             row = conn.execute("PRAGMA quick_check").fetchone()
             if not row or row[0] != "ok":
                 raise _Corrupt("damaged (quick_check: " + (str(row[0])[:80] if row else "no answer") + ")")
@@ -328,6 +330,18 @@ class Store:
             except sqlite3.Error:
                 pass
             raise
+        self._trim_wal(conn)
+
+    def _trim_wal(self, conn: sqlite3.Connection) -> None:
+        """Several processes writing in turn keep SQLite's automatic checkpoint
+        from ever restarting the write-ahead log, which then grows without end
+        (4 GB over a 10,000-pair run): past _WAL_MAX_BYTES, a checkpoint that
+        waits for the readers truncates it."""
+        try:
+            if os.path.getsize(f"{self.path}-wal") > _WAL_MAX_BYTES:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except (OSError, sqlite3.Error):
+            pass
 
     def _tick(self, conn: sqlite3.Connection) -> int:
         return int(conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'clock'"
