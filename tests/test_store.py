@@ -148,3 +148,13 @@ def test_the_write_ahead_log_stays_bounded_with_two_writers(tmp_path):
         p.join(timeout=60)
     assert (tmp_path / "v.sqlite").stat().st_size > 10 * limit      # far more was written than the limit
     assert max(sizes) < 4 * limit
+
+
+def test_vector_sized_values_fill_the_file_pages(tmp_path):
+    """2 kB values (a sentence vector) in 4 kB pages took one page each: the file
+    was twice its contents. In 16 kB pages seven fit."""
+    store = Store(tmp_path / "v.sqlite", kind="t", version="1")
+    for i in range(20):
+        store.put_many([(f"{i}-{j}", bytes(2048)) for j in range(100)])
+    store.close()
+    assert (tmp_path / "v.sqlite").stat().st_size < 1.3 * 2000 * 2048
