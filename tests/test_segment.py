@@ -183,7 +183,7 @@ def test_abbreviation_data_files_are_well_formed():
     for lang in ("en", "ru"):
         rules = rules_for(lang)
         assert rules.starters, lang
-        assert set(rules.abbreviations.values()) <= {"prefix", "numeric", "final", "acronym", "after-number"}
+        assert set(rules.abbreviations.values()) <= {"prefix", "numeric", "final", "acronym", "after-number", "date"}
     assert rules_for("ru").abbreviations["т.д"] == "final"
     assert rules_for("ru").abbreviations["ген.-полк"] == "prefix"
     assert rules_for("en").abbreviations["No"] == "numeric"       # Moses #NUMERIC_ONLY#

@@ -28,14 +28,27 @@ tm/data/abbreviations/README.md give examples):
    [after-number] like [final] after a number and like [prefix] otherwise.
    A [final]/[acronym] abbreviation that closes a bare date phrase ("At 5 a.m.",
    «В 2010–2012 гг.») does not end a sentence: a date alone is not a sentence.
+   [date] («т.г.», «с.г.», «тек. г.») is [final], except at the head of a
+   sentence of at most three words before it («В октябре т.г. Генеральный …»).
+   After a year («в 2023 г.») or a [date] abbreviation, a capitalised noun or
+   adjective that cannot be nominative (pymorphy3) continues a clause that has
+   no verb yet («… в рамках которой в 2023 г. Кыргызской Республике поставлено …»).
    A period after a sentence-initial enumerator ("4.", "8.1.", "IV.", "§2.")
    is part of the marker.
 5. Inside an open quotation, a stop followed by a dash does not split: the dash
    brings back the quoted speech after the author's words
-   («К чему ты готовишься? – спросила мама. – Завтра ведь выходной»).
+   («К чему ты готовишься? – спросила мама. – Завтра ведь выходной»); except,
+   by the press convention, the full stop of author's words that interrupt the
+   quotation after a comma: «Учения прошли успешно, – отметил Генеральный
+   секретарь. – Военнослужащие …» is two sentences, as in the translation.
 6. After a smiley (";)", ":))", "))") before a capitalised word.
 7. A last piece of a paragraph with no word in it (emoji, hashtags) stays with
    the sentence before it.
+8. Single line breaks: a known navigation line (tm/data/boilerplate/<lang>.txt)
+   is a sentence of its own, and so is a line with no final punctuation before a
+   line starting with a capital when the next line's first word would have
+   fitted on it (broken on purpose: datelines, navigation); a hard-wrapped line
+   is not.
 
 Unknown languages get the same rules, the Moses prefixes that sacremoses has
 for them, and no extra data; adding a language means adding data files.
@@ -53,7 +66,8 @@ from .data import read_lines
 from .models import Release, Sentence
 
 PREFIX, NUMERIC, FINAL, ACRONYM, AFTER_NUMBER = "prefix", "numeric", "final", "acronym", "after-number"
-CLASSES = frozenset({PREFIX, NUMERIC, FINAL, ACRONYM, AFTER_NUMBER})
+DATE = "date"
+CLASSES = frozenset({PREFIX, NUMERIC, FINAL, ACRONYM, AFTER_NUMBER, DATE})
 
 _MOSES = NonbreakingPrefixes()
 _MOSES_LANGS = frozenset(_MOSES.available_langs.values())
@@ -254,6 +268,10 @@ def _paragraph_cuts(t: str, rules: Rules) -> list[int]:
     """Offsets in paragraph t where a new sentence starts (unsorted, may repeat)."""
     abbreviations, starters = rules.abbreviations, rules.starters
     list_cuts = _list_cuts(t)
+    if "\n" in t:
+        line_cuts = _line_cuts(t, rules.lang)
+        if line_cuts:
+            list_cuts = sorted(set(list_cuts + line_cuts))
     cuts = list(list_cuts)
     sent_start = 0
     quotes = None
@@ -268,15 +286,15 @@ def _paragraph_cuts(t: str, rules: Rules) -> list[int]:
             i = bisect_right(list_cuts, ps)
             if i and list_cuts[i - 1] > sent_start:
                 sent_start = list_cuts[i - 1]
+        p = m.group("p")
         if m.group("dash"):
             if quotes is None:
                 quotes = _QuoteDepth(t)
-            if quotes.at(end) > 0:
+            if quotes.at(end) > 0 and not (p == "." and _attribution_ends(t, ps, sent_start)):
                 continue                              # rule 5
-        p = m.group("p")
         cut = end
         if p == ".":
-            if not _period_ends_sentence(t, ps, sent_start, m, abbreviations, starters):
+            if not _period_ends_sentence(t, ps, sent_start, m, abbreviations, starters, rules.lang):
                 continue
         elif "?" in p or "!" in p or "‼" in p or "⁉" in p or "⁈" in p or "⁇" in p:
             pass                                      # rule 2
@@ -306,7 +324,8 @@ def _paragraph_cuts(t: str, rules: Rules) -> list[int]:
 
 
 def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
-                          abbreviations: dict[str, str], starters: frozenset[str]) -> bool:
+                          abbreviations: dict[str, str], starters: frozenset[str],
+                          lang: str = "") -> bool:
     """Rule 4: does the single period at t[ps] end a sentence? (The next
     significant character, nm['w'], is already known not to be lower-case.)"""
     lo = ps - 48 if ps - 48 > sent_start else sent_start
@@ -331,7 +350,7 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
     last = stem[-1]
     if cls is None and not (last.isalpha() or last.isdigit()):
         return True                                   # "(1979).", "маму?»."
-    after_number = False
+    after_number = after_year = False
     # Spaced abbreviations: «т. д.», «до н. э.», "e. g." -> "т.д", "н.э".
     parts = t[lo:ts].split()[-2:] + [token] if len(stem) <= 3 else ()
     if len(parts) >= 2 and _SHORT_PIECE.fullmatch(parts[-2]):
@@ -381,10 +400,13 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
                 after_number = _NUMBER.fullmatch(prev[-1]) is not None or (
                     len(prev) >= 2 and _NUMBER.fullmatch(prev[-2]) is not None
                     and abbreviations.get(_abbreviation_key(prev[-1])) == AFTER_NUMBER)
+                # «в 2023 г.», «в 2010–2012 гг.»: the abbreviation closes a year
+                after_year = after_number and _YEAR_END.search(prev[-1]) is not None
         if not after_number:
             return False
         cls = FINAL
-    if cls == FINAL:
+    date_abbr = cls == DATE
+    if cls == FINAL or cls == DATE:
         if not w.isupper():
             return False
     else:                                             # ACRONYM
@@ -401,7 +423,122 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
     # A bare date phrase is not a sentence: "At 5 a.m. Mr. Smith", «В 2010 гг. Виктор».
     if 0 < abbr_start - sent_start < 40 and _DATE_PHRASE.fullmatch(t, sent_start, abbr_start):
         return False
+    if cls == DATE and len(t[sent_start:abbr_start].split()) <= 3:
+        return False                                  # «В октябре т.г. Генеральный секретарь …»
+    if (date_abbr or after_year) and not nm.group("o") and not nm.group("dash") and \
+            _continues_clause(t, sent_start, abbr_start, nm.start("w"), lang):
+        return False
     return True
+
+
+# Clause breaks inside a sentence: what comes after the last of these before an
+# abbreviation is the clause the abbreviation ends.
+_CLAUSE_BREAK = re.compile(r"[,;:()]")
+# A spaced dash inside a clause stands for its verb («а Asty Film — в 1916 г.»).
+_DASH_PREDICATE = re.compile(r"\s(?:--|[–—])\s")
+_YEAR_END = re.compile(r"(?<!\d)(?:1[0-9]|20)\d\d\Z")
+# Parts of speech that make a clause a predication (pymorphy3 / OpenCorpora tags).
+_PREDICATE_POS = frozenset({"VERB", "INFN", "PRTS"})
+_OBLIQUE_POS = frozenset({"NOUN", "ADJF", "PRTF"})
+
+
+@lru_cache(maxsize=4096)
+def _morph_parses(word: str) -> tuple[tuple[str | None, str | None], ...]:
+    """(part of speech, case) of each plausible pymorphy3 parse of a Russian word."""
+    from .glossary import _morph
+
+    return tuple((p.tag.POS, p.tag.case) for p in _morph().parse(word) if p.score >= 0.01)
+
+
+def _continues_clause(t: str, sent_start: int, abbr_start: int, wpos: int, lang: str) -> bool:
+    """Rule 4, morphology: after an abbreviation that can end a sentence («в 2023 г.»,
+    «т.г.»), a capitalised noun or adjective that cannot be nominative («Кыргызской
+    Республике», «Совету») continues a clause that has not yet got its verb: the
+    sentence needs a predicate and an oblique case cannot be its subject. Only for
+    languages with a morphological analyser (Russian: pymorphy3)."""
+    if lang != "ru":
+        return False
+    wm = _NEXT_WORD.match(t, wpos)
+    if wm is None or wm.group("dot"):
+        return False
+    word = wm.group(0)
+    if len(word) > 1 and word.isupper():
+        return False                                  # an acronym: ОДКБ, КСОР
+    parses = _morph_parses(word.lower())
+    if not parses or any(pos not in _OBLIQUE_POS or case in (None, "nomn", "voct")
+                         for pos, case in parses):
+        return False
+    lo = max(sent_start, abbr_start - 240)
+    clause_start = lo
+    for m in _CLAUSE_BREAK.finditer(t, lo, abbr_start):
+        clause_start = m.end()
+    if _DASH_PREDICATE.search(t, clause_start, abbr_start):
+        return False
+    for m in _NEXT_WORD.finditer(t, clause_start, abbr_start):
+        w = m.group(0)
+        if m.group("dot"):
+            w = w[:-1]
+        if any(pos in _PREDICATE_POS for pos, _case in _morph_parses(w.lower())[:1]):
+            return False
+    return True
+
+
+def _attribution_ends(t: str, ps: int, sent_start: int) -> bool:
+    """Rule 5, press convention: a full stop at t[ps] ends the author's words that
+    interrupt a quotation after a comma («Учения прошли успешно, – отметил
+    Генеральный секретарь. – Военнослужащие …»): the quotation goes on with a new
+    sentence. After «?» / «!» («К чему ты готовишься? – спросила мама. – Завтра …»)
+    the dialogue convention keeps the quotation whole."""
+    lo = max(sent_start, ps - 200)
+    last = None
+    for m in _ATTRIBUTION_DASH.finditer(t, lo, ps):
+        last = m
+    return last is not None and last.group(1) == ","
+
+
+# The dash that opens the author's words inside a quotation: «…, – отметил»,
+# «…? – спросила»; the author's words start with a lower-case letter.
+_ATTRIBUTION_DASH = re.compile(r"([,?!…])[»”\"]?\s*(?:--|[—–-])\s+(?=[a-zа-яё])")
+
+
+def _line_cuts(t: str, lang: str) -> list[int]:
+    """Rule 8: single line breaks inside a paragraph. A line that is a known website
+    navigation line (tm/data/boilerplate/<lang>.txt) is a sentence of its own; so is
+    a line with no final punctuation («Москва, 15 марта», "Back") followed by a line
+    that starts with a capital, when the next line's first word would have fitted on
+    it: the line was broken on purpose, not hard-wrapped at the paragraph's width
+    (its longest line, at least _WRAP_MIN characters)."""
+    from .corpus import is_boilerplate
+
+    lines = []
+    pos = 0
+    for line in t.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            s = pos + (len(line) - len(line.lstrip()))
+            lines.append((s, stripped))
+        pos += len(line) + 1
+    if len(lines) < 2:
+        return []
+    width = max(_WRAP_MIN, max(len(x) for _, x in lines))
+    cuts = []
+    for (_, cur), (start, nxt) in zip(lines, lines[1:]):
+        if is_boilerplate(cur, lang) or is_boilerplate(nxt, lang):
+            cuts.append(start)
+            continue
+        end = cur.rstrip(_CLOSERS)
+        if not end or not end[-1].isalnum():
+            continue                                  # final punctuation, a comma, a dash: other rules
+        first = nxt.lstrip(_OPENERS)
+        if not first or not first[0].isupper():
+            continue
+        if len(cur) + 1 + len(nxt.split(None, 1)[0]) <= width:
+            cuts.append(start)
+    return cuts
+
+
+_WRAP_MIN = 60
+_CLOSERS = ")]}\"'»”’›"
 
 
 def _paragraph_spans(text: str):
