@@ -120,7 +120,8 @@ def cmd_align(args: argparse.Namespace) -> int:
     try:
         summary = run_align(args.corpus, args.out, glossary=glossary, src_lang=args.src_lang,
                             tgt_lang=args.tgt_lang, min_score=args.min_score, profile=args.profile,
-                            keep_duplicates=args.keep_duplicates, strict=args.strict, mode=args.mode, run=run)
+                            keep_duplicates=args.keep_duplicates, strict=args.strict, mode=args.mode, run=run,
+                            review=args.review)
     finally:
         if bar is not None:
             bar.close()
@@ -155,6 +156,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report)
     return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .web.importer import format_summary, run_import
+
+    glossary = _load_glossary(args.glossary, required=args.glossary is not None)
+    summary = run_import(args.sources, args.corpus, src_lang=args.src_lang, tgt_lang=args.tgt_lang,
+                         update=args.update, glossary=glossary, mode=args.mode)
+    print(format_summary(summary, args.corpus, args.src_lang, args.tgt_lang))
+    return 0
 
 
 def cmd_glossary_export(args: argparse.Namespace) -> int:
@@ -274,6 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="neither read nor write the cache folder (the result store of unchanged pairs "
                         "and the sentence-vector store; folder: $TM_CACHE_DIR, else "
                         "$XDG_CACHE_HOME/tm, else ~/.cache/tm)")
+    p.add_argument("--review", action="store_true",
+                   help="also write DIR/review/: a static report to review the alignment in a browser "
+                        "(index.html, a page per release); decisions download as corrections.tsv, which "
+                        "tm align reads from the corpus folder")
     p.add_argument("--quiet", action="store_true",
                    help="print no summary (warnings are still printed); a progress bar is shown on "
                         "standard error only when it is a terminal")
@@ -293,6 +308,24 @@ def build_parser() -> argparse.ArgumentParser:
     langs(p)
     align_mode(p)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("import", help="saved web pages and WARC files -> a corpus folder",
+                       description="Extract the article of every saved page (folders of .html/.htm at any "
+                                   "depth, wget mirrors) and every HTML response of WARC files (.warc, "
+                                   ".warc.gz), pair each source-language page with its translation (same "
+                                   "URL path, else date and content), and write DIR/<lang>/<id>.txt and "
+                                   "DIR/manifest.tsv. Existing release files are never overwritten "
+                                   "without --update. Exit 2 only when a source cannot be read at all.")
+    p.add_argument("sources", nargs="+", type=Path, metavar="SOURCE",
+                   help="a folder of saved pages, a WARC file or a saved .html page")
+    p.add_argument("--corpus", type=Path, required=True, metavar="DIR", help="the corpus folder to write")
+    p.add_argument("--glossary", type=Path, default=None, metavar="FILE",
+                   help=f"glossary for the content evidence of pairing (default: {DEFAULT_GLOSSARY} if present)")
+    p.add_argument("--update", action="store_true",
+                   help="rewrite release files whose page changed since they were imported")
+    langs(p)
+    align_mode(p)
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("glossary", help="export the glossary as TBX, or import TBX",
                        description="Convert between the glossary table and TBX.")
