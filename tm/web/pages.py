@@ -190,7 +190,18 @@ def warc_pages(path: Path, report: SourceReport) -> Iterator[RawPage]:
         raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
     records = 0
     with fh:
-        iterator = ArchiveIterator(fh, no_record_parse=False, arc2warc=True)
+        head = fh.read(64 * 1024)
+        if head.startswith(b"\x1f\x8b"):
+            import zlib
+
+            try:
+                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
+            except zlib.error:
+                head = b""
+        if not head.lstrip(b"\r\n").startswith(b"WARC/"):
+            raise InputError("not a WARC file (it does not start with a WARC record)", path)
+        fh.seek(0)
+        iterator = ArchiveIterator(fh, no_record_parse=False)
         while True:
             try:
                 record = next(iterator)
@@ -217,6 +228,26 @@ def warc_pages(path: Path, report: SourceReport) -> Iterator[RawPage]:
                 yield page
     if records == 0:
         raise InputError("not a WARC file (no record)", path)
+    if path.name.lower().endswith(".gz") and (damage := _gzip_damage(path)):
+        report.problems.append(f"{path}: {damage}; the record it cuts short is lost")
+        report.skipped["truncated record"] += 1
+
+
+def _gzip_damage(path: Path) -> str | None:
+    """Why a gzip file is damaged (truncated, bad data), or None. warcio ends a
+    truncated member quietly, so the file is checked to the end once more."""
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except EOFError:
+        return "truncated (the compressed data ends in the middle of a record)"
+    except (OSError, zlib.error) as exc:
+        return f"damaged compressed data ({exc})"
+    return None
 
 
 def _page_of_record(record, path: Path, iterator, report: SourceReport) -> RawPage | None:
