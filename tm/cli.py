@@ -120,7 +120,8 @@ def cmd_align(args: argparse.Namespace) -> int:
     try:
         summary = run_align(args.corpus, args.out, glossary=glossary, src_lang=args.src_lang,
                             tgt_lang=args.tgt_lang, min_score=args.min_score, profile=args.profile,
-                            keep_duplicates=args.keep_duplicates, strict=args.strict, mode=args.mode, run=run)
+                            keep_duplicates=args.keep_duplicates, strict=args.strict, mode=args.mode, run=run,
+                            review=args.review)
     finally:
         if bar is not None:
             bar.close()
@@ -284,6 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="neither read nor write the cache folder (the result store of unchanged pairs "
                         "and the sentence-vector store; folder: $TM_CACHE_DIR, else "
                         "$XDG_CACHE_HOME/tm, else ~/.cache/tm)")
+    p.add_argument("--review", action="store_true",
+                   help="also write DIR/review/: a static report to review the alignment in a browser "
+                        "(index.html, a page per release); decisions download as corrections.tsv, which "
+                        "tm align reads from the corpus folder")
     p.add_argument("--quiet", action="store_true",
                    help="print no summary (warnings are still printed); a progress bar is shown on "
                         "standard error only when it is a terminal")

@@ -26,6 +26,10 @@ What gets skipped (`plan_units`; reasons as the pipeline counts them):
   below-threshold  alignment score under min_score
   too-long         a side longer than the profile's max_chars
   duplicate        the same cleaned source/target pair was written already
+  rejected         a reviewer rejected the bead (corrections.tsv, tm/review.py)
+
+A bead a reviewer accepted is exported with score 1.0 and the TMX prop x-reviewed
+(`tmx_unit_xml(reviewed=...)`), and a `#. reviewed: ...` comment in PO.
 """
 from __future__ import annotations
 
@@ -52,7 +56,8 @@ SKIP_EMPTY = "empty"
 SKIP_BELOW_THRESHOLD = "below-threshold"
 SKIP_TOO_LONG = "too-long"
 SKIP_DUPLICATE = "duplicate"
-SKIP_REASONS = (SKIP_EMPTY, SKIP_BELOW_THRESHOLD, SKIP_TOO_LONG, SKIP_DUPLICATE)
+SKIP_REJECTED = "rejected"
+SKIP_REASONS = (SKIP_EMPTY, SKIP_BELOW_THRESHOLD, SKIP_TOO_LONG, SKIP_DUPLICATE, SKIP_REJECTED)
 
 PROFILES = ("generic", "omegat", "trados", "memoq")
 
@@ -415,8 +420,9 @@ def tmx_occurrences_prop(occurrences: int) -> bytes:
 
 
 def tmx_unit_xml(unit: TranslationUnit, source: str, target: str, *, src_code: str, tgt_code: str,
-                 occurrences: int = 1) -> bytes:
-    """One written unit's <tu> element (`source`, `target`: the cleaned sides), UTF-8."""
+                 occurrences: int = 1, reviewed: str | None = None) -> bytes:
+    """One written unit's <tu> element (`source`, `target`: the cleaned sides), UTF-8.
+    `reviewed`: the reviewer's verdict (corrections.tsv), written as the prop x-reviewed."""
     lang_attr = "{http://www.w3.org/XML/1998/namespace}lang"
     u = unit
     attrs = {"tuid": tuid(u)}
@@ -430,6 +436,8 @@ def tmx_unit_xml(unit: TranslationUnit, source: str, target: str, *, src_code: s
               ("x-src-index", _index_label(u.src_indices)),
               ("x-tgt-index", _index_label(u.tgt_indices)),
               ("x-src-file", f"{u.src_file}:{u.src_line}")]
+    if reviewed:
+        props.append(("x-reviewed", reviewed))
     if occurrences > 1:
         props.append(("x-occurrences", str(occurrences)))
     # one element tree per unit, serialised whole (the xml: prefix of xml:lang needs a
@@ -543,9 +551,10 @@ def write_po(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: st
 
 def po_bytes(units: Iterable[TranslationUnit], *, src_lang: str, tgt_lang: str, fuzzy_below: float,
              project: str | None = None, creation_date: str | None = None,
-             default_project: str = "") -> tuple[bytes, ExportStats]:
+             default_project: str = "", reviewed: frozenset[str] = frozenset()) -> tuple[bytes, ExportStats]:
     """The PO file write_po writes, as bytes, and its stats (project: `project`, else the
-    first unit's release id, else `default_project`)."""
+    first unit's release id, else `default_project`). `reviewed`: the tuids of units a
+    reviewer accepted (a `#. reviewed: accept` comment)."""
     units = list(units)
     stats = ExportStats()
     planned = []
@@ -591,6 +600,8 @@ def po_bytes(units: Iterable[TranslationUnit], *, src_lang: str, tgt_lang: str, 
             note, _ = clean_segment(note)
             if note:
                 out.append(f"#. {note}\n")
+        if reviewed and tuid(u) in reviewed:
+            out.append("#. reviewed: accept\n")
         out.append(f"#: {u.src_file}:{u.src_line}\n")
         if u.score < fuzzy_below:
             out.append("#, fuzzy\n")

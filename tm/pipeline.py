@@ -15,7 +15,7 @@ import sys
 import tempfile
 import zlib
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
@@ -24,6 +24,7 @@ from . import __version__
 from . import align as align_stage
 from . import check as check_stage
 from . import export as export_stage
+from . import review as review_stage
 from .corpus import Corpus, list_corpus, no_counterpart_warning, parse_release_bytes, read_release_bytes
 from .executors import OrderedMap, make_executor, usable_cores
 from .fileio import all_or_nothing, atomic_write_bytes
@@ -45,6 +46,7 @@ SKIP_REASONS = (
     "no-counterpart",    # the release has no file on the other side
     "wrong-pairing",     # the pair's document-level confidence is too low
     "unaligned",         # in a 1-0 or 0-1 bead
+    "rejected",          # a reviewer rejected the bead (corrections.tsv)
     "below-threshold",   # bead score under --min-score
     "duplicate",         # same source/target pair already written
     "too-long",          # over the profile's length limit
@@ -76,6 +78,8 @@ class PairReport:
     confidence: float | None = None
     units: int = 0
     findings: int = 0
+    accepted: int = 0          # beads a reviewer accepted (corrections.tsv), exported
+    rejected: int = 0          # beads a reviewer rejected, not exported
 
 
 @dataclass
@@ -112,7 +116,9 @@ class Summary:
             "totals": {"src": self.side_total("src").as_dict(), "tgt": self.side_total("tgt").as_dict()},
             "pairs": [{"release": p.release_id, "confidence": p.confidence, "units": p.units,
                        "findings": p.findings, "beads": dict(sorted(p.beads.items())),
-                       "src": p.src.as_dict(), "tgt": p.tgt.as_dict()} for p in self.pairs],
+                       "src": p.src.as_dict(), "tgt": p.tgt.as_dict(),
+                       **({"reviewed": {"accepted": p.accepted, "rejected": p.rejected}}
+                          if p.accepted or p.rejected else {})} for p in self.pairs],
             "warnings": self.warnings,
         }
 
@@ -184,6 +190,10 @@ class PairJob:
     tgt_path: Path | None
     src_data: bytes | None = None
     tgt_data: bytes | None = None
+    # the reviewer's decisions on this pair (corrections.tsv): (src, tgt, verdict, src_text,
+    # tgt_text) tuples, sorted; part of the result key
+    corrections: tuple = ()
+    review: bool = False       # render the pair's review page (not part of the result key)
 
 
 @dataclass
@@ -214,6 +224,9 @@ class PairResult:
     findings: int = 0
     error: str | None = None               # an input error: the run stops with it
     cache_warnings: list[str] = field(default_factory=list)  # a vector store rebuilt (never stored)
+    stale: list[tuple[str, str]] = field(default_factory=list)  # corrections (src, tgt) that no longer apply
+    page: bytes | None = None              # the review page (tm align --review), if rendered
+    review: review_stage.ReleaseStats | None = None   # the review overview's numbers of the pair
 
 
 def _unpaired_report(release: Release, side: str) -> PairReport:
@@ -276,42 +289,93 @@ def _process_pair(job: PairJob, glossary: Glossary | None, options: AlignOptions
         # An empty release (already warned about): the other side has no counterpart text.
         report.src.skipped["no-counterpart"] += len(aligned.src_sentences)
         report.tgt.skipped["no-counterpart"] += len(aligned.tgt_sentences)
+        result.stale = sorted((c[0], c[1]) for c in job.corrections)
+        if job.review:
+            result.page, result.review = review_stage.render_release(
+                aligned, [], [], decisions={}, glossary=glossary, fuzzy_below=options.fuzzy_below,
+                wrong_pairing=False, report=report)
         return result
+    src_file = src.path.relative_to(job.root).as_posix() if src.path.is_relative_to(job.root) else src.path.name
     if is_wrong_pairing(aligned):
         result.late_warnings.append(wrong_pairing_warning(aligned) + " of the exports")
         report.src.skipped["wrong-pairing"] += len(aligned.src_sentences)
         report.tgt.skipped["wrong-pairing"] += len(aligned.tgt_sentences)
+        if job.review:      # shown, with its beads, so that the reviewer sees why
+            result.page, result.review = review_stage.render_release(
+                aligned, [], [], decisions={}, glossary=glossary, fuzzy_below=options.fuzzy_below,
+                wrong_pairing=True, report=report)
         return result
     findings = check_stage.check_release(aligned, glossary) if glossary is not None else []
     report.findings = result.findings = len(findings)
-    src_file = src.path.relative_to(job.root).as_posix() if src.path.is_relative_to(job.root) else src.path.name
     units = export_stage.units_for(aligned, findings, src_file=src_file)
+    verdicts = _apply_corrections(units, job.corrections, result)
     for bead in aligned.beads:
         if not bead.src or not bead.tgt:
             report.src.skipped["unaligned"] += len(bead.src)
             report.tgt.skipped["unaligned"] += len(bead.tgt)
     profile = export_stage.load_profile(options.profile)
     src_code, tgt_code = export_stage.tmx_lang_codes(profile, options.src_lang, options.tgt_lang)
+    if job.review:
+        result.page, result.review = review_stage.render_release(
+            aligned, findings, units, decisions=verdicts, glossary=glossary,
+            fuzzy_below=options.fuzzy_below, wrong_pairing=False, report=report)
+    po_units, accepted = [], set()
     for unit in units:
+        verdict = verdicts.get(_bead_key(unit))
+        if verdict == "accept":        # exported whatever its score, never fuzzy
+            unit = replace(unit, score=1.0)
+            accepted.add(export_stage.tuid(unit))
+            report.accepted += 1
+        elif verdict == "reject":
+            report.rejected += 1
         source, r1 = export_stage.clean_segment(unit.source)
         target, r2 = export_stage.clean_segment(unit.target)
         skip = (export_stage.SKIP_EMPTY if not source or not target
+                else export_stage.SKIP_REJECTED if verdict == "reject"
                 else export_stage.SKIP_BELOW_THRESHOLD if unit.score < options.min_score else None)
         length = max(len(source), len(target))
         xml = b""
         if skip is None and not (profile.max_chars and length > profile.max_chars):
-            xml = export_stage.tmx_unit_xml(unit, source, target, src_code=src_code, tgt_code=tgt_code)
+            xml = export_stage.tmx_unit_xml(unit, source, target, src_code=src_code, tgt_code=tgt_code,
+                                            reviewed=verdict)
         result.units.append(TmxUnit(export_stage.pair_key(source, target), skip, length, r1 + r2,
                                     len(unit.src_indices), len(unit.tgt_indices), unit.date, xml))
-    result.po, _ = export_stage.po_bytes(units, src_lang=options.src_lang, tgt_lang=options.tgt_lang,
-                                         fuzzy_below=options.fuzzy_below, default_project=job.release_id)
+        if verdict != "reject":
+            po_units.append(unit)
+    result.po, _ = export_stage.po_bytes(po_units, src_lang=options.src_lang, tgt_lang=options.tgt_lang,
+                                         fuzzy_below=options.fuzzy_below, default_project=job.release_id,
+                                         reviewed=frozenset(accepted))
     return result
+
+
+def _bead_key(unit) -> tuple[str, str]:
+    return review_stage.index_label(unit.src_indices), review_stage.index_label(unit.tgt_indices)
+
+
+def _apply_corrections(units, corrections: tuple, result: PairResult) -> dict[tuple[str, str], str]:
+    """The verdicts of the pair's corrections that still apply: (src, tgt) -> accept | reject.
+    A correction whose bead is gone or whose texts no longer match goes to result.stale."""
+    if not corrections:
+        return {}
+    by_key = {(c[0], c[1]): c for c in corrections}
+    verdicts = {}
+    for unit in units:
+        key = _bead_key(unit)
+        c = by_key.get(key)
+        if c is None:
+            continue
+        texts = (review_stage.fold(export_stage.clean_segment(unit.source)[0]),
+                 review_stage.fold(export_stage.clean_segment(unit.target)[0]))
+        if texts == (c[3], c[4]):
+            verdicts[key] = c[2]
+    result.stale = sorted(key for key in by_key if key not in verdicts)
+    return verdicts
 
 
 # --- the result store: an unchanged pair is not processed again ----------------------------
 
 RESULT_STORE = "results.sqlite"
-RESULT_FORMAT = "1"                     # bump when PairResult changes
+RESULT_FORMAT = "2"                     # bump when PairResult changes
 RESULT_STORE_MAX_BYTES = int(os.environ.get("TM_RESULT_STORE_MAX_MB", "2048")) * 1_000_000
 
 
@@ -353,6 +417,8 @@ def result_key(job: PairJob, glossary_hash: str, options: AlignOptions) -> str:
     for path, data in ((job.src_path, job.src_data), (job.tgt_path, job.tgt_data)):
         h.update(f"{path}\0{len(data) if data is not None else -1}\0".encode("utf-8", "surrogateescape"))
         h.update(data or b"")
+    if job.corrections:        # none: the key of a run without corrections.tsv
+        h.update(b"corrections\0" + json.dumps(job.corrections, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -514,10 +580,12 @@ def _holds(path: Path, data: bytes) -> bool:
         return False
 
 
-def _jobs(listing) -> Iterator[PairJob | PairResult]:
+def _jobs(listing, corrections: review_stage.Corrections | None = None,
+          review: bool = False) -> Iterator[PairJob | PairResult]:
     """A job per release id, with its bytes; a read error becomes an error result (in order)."""
     for release_id, src_path, tgt_path in listing.entries:
-        job = PairJob(release_id, listing.root, src_path, tgt_path)
+        job = PairJob(release_id, listing.root, src_path, tgt_path, review=review,
+                      corrections=corrections.for_release(release_id) if corrections else ())
         try:
             job.src_data = read_release_bytes(src_path) if src_path is not None else None
             job.tgt_data = read_release_bytes(tgt_path) if tgt_path is not None else None
@@ -530,7 +598,8 @@ def _jobs(listing) -> Iterator[PairJob | PairResult]:
 def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
               src_lang: str = "ru", tgt_lang: str = "en", min_score: float | None = None,
               profile: str = "generic", keep_duplicates: bool = False,
-              strict: bool = False, mode: str = "default", run: RunOptions | None = None) -> Summary:
+              strict: bool = False, mode: str = "default", run: RunOptions | None = None,
+              review: bool = False) -> Summary:
     """The main job: read, segment, align, check and export a corpus into out_dir.
 
     The pairs are processed by `process_pair` (in this process, in worker processes or on
@@ -540,6 +609,8 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
     are unchanged since a run with the result store gets its stored result back.
 
     `strict`: any warning is an InputError (the first one); nothing is exported.
+    `review`: also write out_dir/review/ (tm/review.py), a page per pair as it arrives.
+    The corpus's corrections.tsv, when there is one, decides the beads it names.
     `run.cache` False: no store is read or written, the vector store neither
     (TM_CACHE_DIR=0 for the run, in this process and the workers)."""
     run = run or RunOptions()
@@ -549,15 +620,16 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None,
     try:
         return _run_align(corpus_dir, out_dir, glossary=glossary, src_lang=src_lang, tgt_lang=tgt_lang,
                           min_score=min_score, profile=profile, keep_duplicates=keep_duplicates,
-                          strict=strict, mode=mode, run=run)
+                          strict=strict, mode=mode, run=run, review=review)
     finally:
         _set_env("TM_CACHE_DIR", saved)
 
 
 def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, src_lang: str, tgt_lang: str,
                min_score: float | None, profile: str, keep_duplicates: bool, strict: bool, mode: str,
-               run: RunOptions) -> Summary:
+               run: RunOptions, review: bool = False) -> Summary:
     listing = list_corpus(corpus_dir, src_lang, tgt_lang)
+    corrections = review_stage.read_corrections(listing.root)
     if strict and listing.warnings:
         raise InputError(f"{listing.warnings[0]} (--strict: nothing exported)")
     options = AlignOptions(src_lang, tgt_lang, mode,
@@ -585,15 +657,26 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
 
     tmx_path = out_dir / f"{listing.root.resolve().name or 'corpus'}.tmx"
     paired_ids = [rid for rid, s, t in listing.entries if s is not None and t is not None]
-    created = [d for d in (out_dir, out_dir / "po", out_dir / "omegat") if not d.exists()]
+    review_dir = out_dir / review_stage.REVIEW_DIR
+    review_names = ([f"{review_stage.REVIEW_DIR}/{name}" for name in
+                     [review_stage.index_page_name(1), review_stage.CORRECTIONS_JS]
+                     + [review_stage.page_name(rid) for rid in paired_ids]] if review else [])
+    created = [d for d in (out_dir, out_dir / "po", out_dir / "omegat") + ((review_dir,) if review else ())
+               if not d.exists()]
     tmx = store = None
     try:
         if folder is not None:
             store = Store(folder / RESULT_STORE, kind="tm-pair-results", version=RESULT_FORMAT,
                           max_bytes=RESULT_STORE_MAX_BYTES)
         cache_warnings: list[str] = [store.warning] if store is not None and store.warning else []
-        prepare_out_dir(out_dir, [tmx_path.name, OMEGAT_SEGMENTATION] + [f"po/{rid}.po" for rid in paired_ids])
+        prepare_out_dir(out_dir, [tmx_path.name, OMEGAT_SEGMENTATION] + [f"po/{rid}.po" for rid in paired_ids]
+                        + review_names)
         late_warnings: list[str] = []
+        stale: list[int] = []                  # lines of corrections.tsv that no longer apply
+        review_stats: list[review_stage.ReleaseStats] = []
+        if corrections is not None:
+            known = set(paired_ids)
+            stale += [c.line for c in corrections.lines if c.release not in known]
         unpaired_reports: list[PairReport] = []
         to_store: list[tuple[str, bytes]] = []
         keys: dict[str, str] = {}
@@ -603,7 +686,7 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
                              min_score=options.min_score, keep_duplicates=keep_duplicates)
 
             def entries():
-                for item in _jobs(listing):
+                for item in _jobs(listing, corrections, review):
                     if isinstance(item, PairResult):
                         yield "ready", item
                         continue
@@ -611,6 +694,8 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
                         key = result_key(item, glossary_hash, options)
                         blob = store.get(key)
                         cached = _unpack(blob) if blob is not None else None
+                        if cached is not None and review and cached.paired and cached.page is None:
+                            cached = None      # stored by a run without --review: rendered now
                         if cached is not None:
                             yield "ready", cached
                             continue
@@ -650,10 +735,19 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
                     if not _holds(po_path, result.po):     # an unchanged file stays as it is
                         export_stage.write_export(po_path, [result.po])
                     summary.po_paths.append(po_path)
+                if result.stale:
+                    stale += [corrections.line_of(result.release_id, src, tgt) for src, tgt in result.stale]
+                if review and result.page is not None:
+                    page_path = review_dir / review_stage.page_name(result.release_id)
+                    if not _holds(page_path, result.page):
+                        export_stage.write_export(page_path, [result.page])
+                    review_stats.append(result.review)
                 if run.progress is not None:
                     run.progress(report)
             if to_store:
                 store.put_many(to_store)
+            if stale:
+                late_warnings.append(review_stage.stale_warning(corrections, stale))
             if strict and late_warnings:
                 raise InputError(f"{late_warnings[0]} (--strict: nothing exported)")
             summary.warnings.extend(late_warnings)
@@ -665,6 +759,8 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
             summary.profiles = {name: stats for name, (_, stats) in tmx.profiles.items()}
             # OmegaT segmentation rules that cut the source as tm does (copy into PROJECT/omegat/)
             export_stage.write_omegat_segmentation(out_dir / OMEGAT_SEGMENTATION, src_lang)
+            if review:
+                _write_review_index(review_dir, summary, review_stats, corrections, options)
     except BaseException:
         for folder_made in reversed(created):     # leave no empty folder behind
             try:
@@ -680,6 +776,19 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
             store.close()
     summary.warnings.extend(cache_warnings)
     return summary
+
+
+def _write_review_index(review_dir: Path, summary: Summary, stats: list, corrections, options) -> None:
+    """The review report's overview pages and corrections.js (tm/review.py)."""
+    pieces = [(review_stage.CORRECTIONS_JS,
+               review_stage.corrections_js(corrections, summary.corpus.resolve().name))]
+    unpaired = [p.release_id for p in summary.pairs if p.confidence is None]
+    pieces += review_stage.index_pages(stats, summary=summary, unpaired=unpaired, skip_reasons=SKIP_REASONS,
+                                       fuzzy_below=options.fuzzy_below)
+    for name, data in pieces:
+        path = review_dir / name
+        if not _holds(path, data):
+            export_stage.write_export(path, [data])
 
 
 def preload(options: "AlignOptions", glossary: Glossary | None) -> None:
@@ -762,6 +871,10 @@ def format_summary(summary: Summary) -> str:
         if src.skipped[reason] or tgt.skipped[reason]:
             lines.append(f"skipped ({reason}): {summary.src_lang} {src.skipped[reason]}, "
                          f"{summary.tgt_lang} {tgt.skipped[reason]}")
+    accepted = sum(p.accepted for p in summary.pairs)
+    rejected = sum(p.rejected for p in summary.pairs)
+    if accepted or rejected:
+        lines.append(f"reviewed beads (corrections.tsv): {accepted} accepted, {rejected} rejected")
     if summary.illegal_chars_removed:
         lines.append(f"illegal XML characters removed: {summary.illegal_chars_removed}")
     if summary.profiles:
