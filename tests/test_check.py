@@ -231,3 +231,95 @@ def test_day_ranges_and_ordinal_words(csto, ru, en):
 def test_a_wrong_day_in_a_range_is_still_found(csto):
     (f,) = check_release(aligned([("13–15 февраля", "February 13-16")]), csto)
     assert f.rule == "number-mismatch" and f.expected == "15.02" and f.found == "16"
+
+
+# ---------------------------------------------------------------- issue 12
+
+@pytest.mark.parametrize("en, deprecated", [
+    ("CSTO Secretary-General Imangali Tasmagambetov arrived.", True),
+    ("CSTO Secretary General Imangali Tasmagambetov arrived.", False),
+    ("The Secretary-General of the CSTO arrived.", True),
+    ("Units of the CSTO Collective Rapid Reaction Force arrived.", True),
+    ("Units of the CSTO Collective Rapid Reaction Forces arrived.", False),
+    ("Units of the Collective Rapid Reaction Force's staff arrived.", True),
+])
+def test_class5_a_listed_variant_is_recognised_as_itself(csto, en, deprecated):
+    ru = ("Генеральный секретарь ОДКБ прибыл." if "Secretary" in en
+          else "Подразделения Коллективных сил оперативного реагирования прибыли.")
+    found = [r for r in rules(check_release(aligned([(ru, en)]), csto)) if r[0] == "deprecated-term"]
+    assert bool(found) == deprecated, found
+
+
+def test_class5_exact_variant_wins_in_russian_too():
+    from tm.glossary import Glossary, Term
+
+    g = Glossary([Term("ms", "ru", "государства — члены ОДКБ", "preferred", "term"),
+                  Term("ms", "ru", "государства-члены ОДКБ", "deprecated", "term"),
+                  Term("crrf", "ru", "Коллективные силы оперативного реагирования", "preferred", "unit"),
+                  Term("crrf", "ru", "Коллективная сила оперативного реагирования", "deprecated", "unit")])
+    status = lambda text: [m.status for m in g.find(text, "ru")]  # noqa: E731
+    assert status("делегации государств-членов ОДКБ") == ["deprecated"]
+    assert status("делегации государств — членов ОДКБ") == ["preferred"]
+    assert status("подразделения Коллективных сил оперативного реагирования") == ["preferred"]
+    assert status("подразделения Коллективной силы оперативного реагирования") == ["deprecated"]
+
+
+def test_class6_exercise_without_a_year(csto):
+    ok = aligned([("Учения «Поиск» проводятся ежегодно с 2010 г.",
+                   "The Search exercises have been held annually since 2010.")])
+    assert rules(check_release(ok, csto)) == []
+    # the base name is needed: a lower-case "search" is not the exercise
+    gone = aligned([("Учения «Поиск» проводятся ежегодно с 2010 г.",
+                     "The search drills have been held annually since 2010.")])
+    assert rules(check_release(gone, csto)) == [("missing-term", "search", 1)]
+    # with a year in the Russian the year is required, as before
+    year = aligned([("Учение «Поиск-2025» пройдёт в июне.", "The Search exercise will be held in June.")])
+    assert [r[0] for r in rules(check_release(year, csto))] == ["missing-term"]
+
+
+@pytest.mark.parametrize("ru, en", [
+    ("Заседание начнётся в 11:00 по московскому времени.", "The meeting will begin at 11 a.m. Moscow time."),
+    ("Брифинг пройдёт в 15:30.", "The briefing will be held at 3:30 p.m."),
+    ("Брифинг пройдёт в 15:30.", "The briefing will be held at 15.30."),
+    ("Церемония начнётся в 10 часов.", "The ceremony will begin at 10 o'clock."),
+    ("Церемония начнётся в 12:00.", "The ceremony will begin at noon."),
+    ("Сессия открылась в 10.00.", "The session opened at 10 a.m."),
+    ("Сессия открылась в 11 часов 30 минут.", "The session opened at 11:30."),
+])
+def test_class7_times_of_day_are_not_number_mismatches(csto, ru, en):
+    assert rules(check_release(aligned([(ru, en)]), csto)) == []
+
+
+@pytest.mark.parametrize("ru, en", [
+    ("Заседание начнётся в 11:00 по московскому времени.", "The meeting will begin at 12 a.m. Moscow time."),
+    ("Брифинг пройдёт в 15:30.", "The briefing will be held at 4:30 p.m."),
+    ("Учения продлятся 10 часов.", "The exercise will last 12 hours."),
+    ("Рост составил 15,30 %.", "Growth was 15.50%."),
+])
+def test_class7_wrong_times_and_durations_are_still_reported(csto, ru, en):
+    assert [r[0] for r in rules(check_release(aligned([(ru, en)]), csto))] == ["number-mismatch"]
+
+
+def test_class8_a_number_in_the_next_bead_is_one_warning_not_two_errors(csto):
+    pairs = [("К учению привлекаются 40 единиц техники и 6 вертолётов.",
+              "The exercise will involve 40 units of equipment."),
+             ("Руководить учением будет командование.",
+              "The exercise, which will also involve 6 helicopters, will be directed by the command.")]
+    findings = check_release(aligned(pairs), csto)
+    assert [(f.rule, f.severity, f.line, f.found) for f in findings] == [("boundary-slip", "warning", 3, "6")]
+    # the other direction: the English number is in the Russian of the next bead
+    pairs = [("Генеральный секретарь сообщил о выполнении решений.",
+              "The Secretary General reported on the implementation of 30 decisions."),
+             ("Всего выполнено 27 поручений из 30.", "In total, 27 instructions have been fulfilled.")]
+    assert [(f.rule, f.line) for f in check_release(aligned(pairs), csto)] == [("boundary-slip", 1)]
+    # a number really changed stays an error, even next to a slip
+    pairs = [("Задействуют 650 военнослужащих.", "A total of 560 servicemen will be involved."),
+             ("Учения продлятся три дня.", "The exercise will last three days.")]
+    assert [(f.rule, f.severity) for f in check_release(aligned(pairs), csto)] == [("number-mismatch", "error")]
+
+
+def test_class8_warnings_do_not_fail_the_command_exit_status(csto):
+    from tm.check import SEVERITY
+
+    assert SEVERITY["boundary-slip"] == "warning"
+    assert all(SEVERITY[r] == "error" for r in RULES if r != "boundary-slip")

@@ -274,3 +274,73 @@ def test_tm_segment_command_end_to_end():
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode("utf-8") == (
         "Ген.-полк. А.Н. Сидоров прибыл в г. Алматы.\nУчения начались.\n\nВторой абзац\n\n")
+
+
+# ---------------------------------------------------------------- issue 12: press phrasing
+
+ISSUE12_RU = [
+    # 1. date abbreviations end a sentence before a capital; at a verbless head they do not
+    ("Заседание запланировано на октябрь т.г. Участники обсудят итоги года.",
+     ["Заседание запланировано на октябрь т.г.", "Участники обсудят итоги года."]),
+    ("Поставки продолжатся в тек. г. Средства уже выделены.",
+     ["Поставки продолжатся в тек. г.", "Средства уже выделены."]),
+    ("Решения приняты в т.м. Их выполнение начнётся в с.г. Контроль возложен на Секретариат.",
+     ["Решения приняты в т.м.", "Их выполнение начнётся в с.г.", "Контроль возложен на Секретариат."]),
+    ("В октябре т.г. Генеральный секретарь ОДКБ посетит Бишкек.",
+     ["В октябре т.г. Генеральный секретарь ОДКБ посетит Бишкек."]),
+    ("Со 2 по 6 июня т.г. на полигоне пройдут учения.", ["Со 2 по 6 июня т.г. на полигоне пройдут учения."]),
+    # 2. author's words after a comma inside a quotation end with a full stop: new sentence
+    ("«Учения прошли успешно, – отметил Генеральный секретарь. – Военнослужащие показали выучку».",
+     ["«Учения прошли успешно, – отметил Генеральный секретарь.", "– Военнослужащие показали выучку»."]),
+    # ... but the dialogue form after «?» keeps the quotation whole (pySBD, razdel)
+    ("«К чему ты готовишься? – спросила мама. – Завтра ведь выходной».",
+     ["«К чему ты готовишься? – спросила мама. – Завтра ведь выходной»."]),
+    # 4. oblique case after «в 2023 г.» in a clause without a verb continues the sentence
+    ("Помощь оказана по программе, в рамках которой в 2023 г. Кыргызской Республике поставлено имущество.",
+     ["Помощь оказана по программе, в рамках которой в 2023 г. Кыргызской Республике поставлено имущество."]),
+    ("Ранее, в 2024 г. Совету министров обороны ОДКБ был представлен доклад.",
+     ["Ранее, в 2024 г. Совету министров обороны ОДКБ был представлен доклад."]),
+    # ... a clause with its verb, a preposition, a nominative, a dash for the verb: a boundary
+    ("Учения прошли в 2022 г. Казахстану передали знамя.", ["Учения прошли в 2022 г.", "Казахстану передали знамя."]),
+    ("Учения проводятся с 2012 г. Следующее пройдёт в Минске.",
+     ["Учения проводятся с 2012 г.", "Следующее пройдёт в Минске."]),
+    ("Первая рота создана в 1912 г., а вторая — в 1916 г. Самым удачным стал 1920 год.",
+     ["Первая рота создана в 1912 г., а вторая — в 1916 г.", "Самым удачным стал 1920 год."]),
+]
+
+
+@pytest.mark.parametrize("text,expected", ISSUE12_RU)
+def test_issue12_press_phrasing_russian(text, expected):
+    assert split_sentences(text, "ru") == expected
+
+
+def test_issue12_navigation_lines_and_datelines_on_single_line_breaks():
+    # 3. known navigation lines and short unpunctuated lines before a capital are sentences
+    assert split_sentences("Назад\nВернуться в раздел\nБишкек, 12 марта 2025 года\nСтороны провели встречу.",
+                           "ru") == ["Назад", "Вернуться в раздел", "Бишкек, 12 марта 2025 года",
+                                     "Стороны провели встречу."]
+    assert split_sentences("Go back\nBack to the section\nBack to the all news", "en") == [
+        "Go back", "Back to the section", "Back to the all news"]
+    # a hard-wrapped paragraph: the next word would not have fitted, so no boundary
+    wrapped = ("Участники сессии поддержали предложение Генерального секретаря\n"
+               "ОДКБ увеличить финансирование для Республики Таджикистан и\n"
+               "Кыргызской Республики в 2026 году.")
+    assert split_sentences(wrapped, "ru") == [wrapped]
+    # a line ending with a comma, or followed by a lower-case line, is not cut
+    assert split_sentences("Москва,\nМинск и Астана.", "ru") == ["Москва,\nМинск и Астана."]
+    assert format_segments("Go back\nBishkek, 12 March 2025\nThe talks began.", "en") == (
+        "Go back\nBishkek, 12 March 2025\nThe talks began.\n\n")
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_issue12_press_gold_is_reproduced_exactly(lang):
+    from tm.corpus import read_release
+
+    gold_dir = REPO / "tests" / "gold" / "press2" / "seg" / lang
+    golds = sorted(gold_dir.glob("*.txt"))
+    assert len(golds) == 5
+    for gold in golds:
+        release = read_release(REPO / "tests" / "check_corpus" / lang / gold.name, lang)
+        ours = "".join(format_segments(p.text, lang) for p in release.paragraphs)
+        assert [fold(x) for x in ours.split("\n")] == \
+            [fold(x) for x in gold.read_text(encoding="utf-8").split("\n")], gold.name

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tm import __version__
 from tm.data import read_lines
-from tm.glossary import Glossary, Match, russian_lemmas
+from tm.glossary import YEAR, Glossary, Match, russian_lemmas
 from tm.models import AlignedRelease, Finding, Sentence
 
 RULES = {
@@ -31,8 +31,11 @@ RULES = {
     "missing-term": "The Russian names a glossary concept; the English has none of its preferred or admitted terms.",
     "year-mismatch": "An exercise or operation has a different year in the English than in the Russian.",
     "number-mismatch": "A number in one language is missing from the other.",
+    "boundary-slip": "A number missing from one side of a sentence pair is on the other side of the next "
+                     "or previous pair: a sentence boundary moved, the number is not mistranslated.",
 }
 SEVERITY = {rule: "error" for rule in RULES}
+SEVERITY["boundary-slip"] = "warning"
 FORMATS = ("text", "json", "junit", "sarif")
 
 
@@ -60,6 +63,73 @@ def _multipliers(lang: str) -> dict[str, Decimal]:
 
 def _number_words(lang: str) -> dict[str, str]:
     return _table("number_words.tsv", lang)
+
+
+@lru_cache(maxsize=None)
+def _time_words(lang: str) -> tuple[dict[str, str], re.Pattern | None]:
+    """tm/data/glossary/times.tsv for a language: {word: role} and one pattern for the
+    times of day it describes ("11 a.m.", "3:30 pm", "at 15.30", «в 10 часов 30 минут»,
+    "noon"), or None when the language has no such data."""
+    table = _table("times.tsv", lang)
+    if not table:
+        return table, None
+
+    def alt(role: str) -> str:
+        words = sorted((w for w, r in table.items() if r == role), key=len, reverse=True)
+        return "|".join(re.escape(w) for w in words) or r"(?!x)x"
+
+    named = sorted((w for w, r in table.items() if ":" in r), key=len, reverse=True)
+    pattern = re.compile(
+        rf"(?<![\w.,:])(?:(?P<at>{alt('at')}){_SPACE}+)?"
+        rf"(?P<h>[01]?\d|2[0-4])(?:(?P<sep>[.:])(?P<m>[0-5]\d))?(?![\d,]|\.\d)"
+        rf"(?:{_SPACE}*(?P<ampm>{alt('am')}|{alt('pm')})(?!\w)"
+        rf"|{_SPACE}+(?P<hour>{alt('hour')})(?!\w)(?:{_SPACE}+(?P<m2>[0-5]?\d){_SPACE}+(?:{alt('minute')})(?!\w))?)?"
+        + (rf"|(?<!\w)(?P<named>{'|'.join(re.escape(w) for w in named)})(?!\w)" if named else ""),
+        re.IGNORECASE)
+    return table, pattern
+
+
+def _has_named_time(text: str, lang: str) -> bool:
+    table = _time_words(lang)[0]
+    if not table:
+        return False
+    low = text.lower()
+    return any(":" in role and word in low for word, role in table.items())
+
+
+def _times(text: str, lang: str, used: list[tuple[int, int]], free, add) -> None:
+    """Times of day: "11 a.m." = 11:00, "3:30 p.m." = 15:30, "at 15.30", «в 10 часов»,
+    "noon" = 12:00 (tm/data/glossary/times.tsv). A bare "15.30" or «10 часов» without
+    a preposition of time stays a number (a decimal, a duration)."""
+    table, pattern = _time_words(lang)
+    if pattern is None:
+        return
+    for m in pattern.finditer(text):
+        if m.group("named"):
+            a, b = m.span("named")
+            if free(a, b):
+                h, mm = table[m.group("named").lower()].split(":")
+                add(f"time:{int(h)}:{mm}", a)
+                used.append((a, b))
+            continue
+        a, b = m.start("h"), m.end()
+        if not free(a, b):
+            continue
+        h, minutes = int(m.group("h")), m.group("m") or m.group("m2")
+        ampm = (m.group("ampm") or "").lower()
+        if ampm:
+            if not 1 <= h <= 12:
+                continue
+            h = h % 12 + (12 if table.get(ampm) == "pm" else 0)
+        elif m.group("hour"):
+            if not m.group("at") and not m.group("m"):
+                continue                      # «в течение 10 часов»: a duration
+        elif not (m.group("at") and m.group("sep") == "." and minutes):
+            continue                          # "15.30" only after "at": otherwise a decimal
+        if h == 24:
+            continue
+        add(f"time:{h}:{int(minutes or 0):02d}", a)
+        used.append((a, b))
 
 
 _SPACE = "[ \u00a0\u202f\u2009]"
@@ -119,9 +189,12 @@ def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> t
     def add(value: str, at: int) -> None:
         figures.setdefault(value, at)
 
-    # every figure, date and time has a digit: a text without one has number words at most
+    # every figure, date and time has a digit: a text without one has number words
+    # and named times ("noon") at most
     if _DIGIT.search(text) is not None:
         _figures(text, lang, used, add)
+    elif _has_named_time(text, lang):
+        _times(text, lang, used, lambda a, b: True, add)
     # number words: satisfy only
     word_values: set[str] = set()
     for w in _WORD.findall(text):
@@ -154,6 +227,8 @@ def _figures(text: str, lang: str, used: list[tuple[int, int]], add) -> None:
             add(atom, m.start())
             add(str(int(m.group(3))), m.start())
             used.append(m.span())
+    # times of day written with words: 11 a.m., at 15.30, «в 10 часов», noon
+    _times(text, lang, used, free, add)
     # times: 10:00 (Russian also 10.00)
     for m in _TIME.get(lang, _TIME["en"]).finditer(text):
         if free(*m.span()):
@@ -225,6 +300,7 @@ def check_release(aligned: AlignedRelease, glossary: Glossary,
     src_lang = src_lang or getattr(aligned.src, "lang", None) or "ru"
     tgt_lang = tgt_lang or getattr(aligned.tgt, "lang", None) or "en"
     findings: list[Finding] = []
+    numbers: list = []      # per bead: (position in findings, base, English sentences, only_src, only_tgt, figures)
     tgt_file = str(aligned.tgt.path) if aligned.tgt is not None else None
     for bead in aligned.beads:
         if not bead.src or not bead.tgt:
@@ -263,6 +339,17 @@ def check_release(aligned: AlignedRelease, glossary: Glossary,
             tgt_by_concept.setdefault(m.concept, []).append((sent, m))
         for concept, ms in src_by_concept.items():
             there = tgt_by_concept.get(concept, [])
+            if not there and all(m.year is None and YEAR in m.term for m in ms):
+                # «учения «Поиск» проводятся ежегодно»: the exercise without a year; its
+                # base name without quotes ("the Search exercises") is a correct mention
+                there = [(s, m) for s in tgt_sents for m in glossary.find_base_name(s.text, tgt_lang, concept)]
+                if any(m.status == "deprecated" for _s, m in there) and concept not in reported:
+                    sent, m = next((s, m) for s, m in there if m.status == "deprecated")
+                    reported.add(concept)
+                    expected = _expected(glossary, concept, tgt_lang, None)
+                    findings.append(finding(
+                        "deprecated-term", f"deprecated term \"{m.form}\" for {concept}; use \"{expected}\"",
+                        sent.line, concept=concept, found=m.form, expected=expected))
             if not there:
                 year = next((m.year for m in ms if m.year is not None), None)
                 expected = _expected(glossary, concept, tgt_lang, year)
@@ -285,13 +372,42 @@ def check_release(aligned: AlignedRelease, glossary: Glossary,
                     f"\"{found}\" where the Russian says \"{', '.join(dict.fromkeys(m.form for m in ms))}\"",
                     odd[0][0].line, concept=concept, found=found, expected=expected))
 
-        # number-mismatch: one finding per bead
+        # number-mismatch: one finding per bead, made once every bead is known (below)
         # years inside exercise names are left out (year-mismatch covers them) but
         # still satisfy: «Взаимодействие-2022» vs "the 2022 exercise" is no number error
         src_fig, src_words = _bead_numbers(src_sents, src_lang, glossary)
         tgt_fig, tgt_words = _bead_numbers(tgt_sents, tgt_lang, glossary)
-        only_src = [v for v in src_fig if v not in tgt_fig and v not in tgt_words]
-        only_tgt = [v for v in tgt_fig if v not in src_fig and v not in src_words]
+        only_src = [v for v in src_fig if v not in tgt_fig and v not in tgt_words
+                    and not _same_time(v, tgt_fig, tgt_words)]
+        only_tgt = [v for v in tgt_fig if v not in src_fig and v not in src_words
+                    and not _same_time(v, src_fig, src_words)]
+        numbers.append((len(findings), base, tgt_sents, only_src, only_tgt, tgt_fig))
+    return _number_findings(findings, numbers)
+
+
+def _number_findings(findings: list[Finding], numbers: list) -> list[Finding]:
+    """Insert the number findings of each bead (after its other findings). A number
+    missing from one side of a bead that the other side of the next (or previous)
+    bead holds, equally unmatched there, is a boundary slip («… поставлено 650» |
+    "… 650 units were delivered" cut one sentence later): one boundary-slip warning
+    for the two beads instead of two number-mismatch errors."""
+    slips: dict[int, list[tuple[str, int]]] = {}        # bead position -> (value, English line)
+    for k in range(len(numbers) - 1):
+        _, _, tgt_a, src_a, en_a, fig_a = numbers[k]
+        _, _, tgt_b, src_b, en_b, fig_b = numbers[k + 1]
+        for v in [v for v in src_a if v in en_b]:        # Russian of bead k, English of bead k+1
+            src_a.remove(v)
+            en_b.remove(v)
+            slips.setdefault(k, []).append((v, fig_b[v].line))
+        for v in [v for v in en_a if v in src_b]:        # English of bead k, Russian of bead k+1
+            en_a.remove(v)
+            src_b.remove(v)
+            slips.setdefault(k, []).append((v, fig_a[v].line))
+    out: list[Finding] = []
+    done = 0
+    for k, (at, base, tgt_sents, only_src, only_tgt, tgt_fig) in enumerate(numbers):
+        out.extend(findings[done:at])
+        done = at
         if only_src or only_tgt:
             line = tgt_fig[only_tgt[0]].line if only_tgt else tgt_sents[0].line
             parts = []
@@ -299,11 +415,38 @@ def check_release(aligned: AlignedRelease, glossary: Glossary,
                 parts.append("Russian " + ", ".join(_show(v) for v in only_src) + " not in the English")
             if only_tgt:
                 parts.append("English " + ", ".join(_show(v) for v in only_tgt) + " not in the Russian")
-            findings.append(finding(
-                "number-mismatch", "; ".join(parts), line,
-                found=", ".join(_show(v) for v in only_tgt) or None,
-                expected=", ".join(_show(v) for v in only_src) or None))
-    return findings
+            out.append(Finding(
+                rule="number-mismatch", severity=SEVERITY["number-mismatch"], message="; ".join(parts),
+                line=line, found=", ".join(_show(v) for v in only_tgt) or None,
+                expected=", ".join(_show(v) for v in only_src) or None, **base))
+        if k in slips:
+            values = ", ".join(dict.fromkeys(_show(v) for v, _line in slips[k]))
+            nxt = numbers[k + 1][1]
+            out.append(Finding(
+                rule="boundary-slip", severity=SEVERITY["boundary-slip"],
+                message=(f"{values} is on the other side of the next sentence pair "
+                         f"(Russian {base['src_index']}-{nxt['src_index']}, English "
+                         f"{base['tgt_index']}-{nxt['tgt_index']}): a sentence boundary moved, "
+                         "the number is not mistranslated"),
+                line=slips[k][0][1], found=values, expected=values, **base))
+    out.extend(findings[done:])
+    return out
+
+
+def _same_time(value: str, figures, satisfy) -> bool:
+    """A time of day and its other readings: 3:30 = 15:30 (a 12-hour clock without
+    a.m./p.m.), 11:00 = a bare 11 («в 11 по московскому» / "at 11 Moscow time")."""
+    if value.startswith("time:"):
+        h, m = value[5:].split(":")
+        h = int(h)
+        others = [f"time:{(h + 12) % 24}:{m}"]
+        if m == "00":
+            others += [str(h), str(h % 12 or 12)]
+        return any(o in figures or o in satisfy for o in others)
+    if value.isdigit() and int(value) <= 24:
+        h = int(value)
+        return any(f"time:{x}:00" in figures for x in {h % 24, (h + 12) % 24})
+    return False
 
 
 def _bead_numbers(sents: list[Sentence], lang: str, glossary: Glossary) -> tuple[dict[str, Sentence], set[str]]:

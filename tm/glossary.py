@@ -292,6 +292,7 @@ class Glossary:
                 for key in keys:
                     lang_index.setdefault(key, []).append(pattern)
         self._find_cache: dict[tuple[str, str], tuple[Match, ...]] = {}
+        self._bare: dict[tuple[str, str], list[_Pattern]] = {}
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -322,6 +323,33 @@ class Glossary:
     def concept_keys(self, text: str, lang: str) -> frozenset[str]:
         """Concept ids found in `text` ("interaction:2022" for an exercise with its year)."""
         return frozenset(m.key for m in self.find(text, lang))
+
+    def find_base_name(self, text: str, lang: str, concept: str) -> list[Match]:
+        """The base names of a {year} concept's terms in `text`, capitalised but without
+        the quotes `find` asks for ("the Search exercises have been held since 2010"):
+        how a text names the exercise in general, without a year. Not on the hot path."""
+        patterns = self._bare.get((concept, lang))
+        if patterns is None:
+            patterns = [p for t in self.concepts.get(concept, ()) if t.lang == lang and t.has_year
+                        for p in _compile(t) if p.yearless]
+            self._bare[(concept, lang)] = patterns
+        if not patterns:
+            return []
+        tokens = tokenize(text, lang)
+        found = []
+        for i, tok in enumerate(tokens):
+            if tok.kind != "word" or not tok.raw[0].isupper():
+                continue
+            for pattern in patterns:
+                n = len(pattern.slots)
+                if i + n <= len(tokens) and all(_slot_accepts(slot, t)
+                                                for slot, t in zip(pattern.slots, tokens[i:i + n])):
+                    start, end = tok.start, tokens[i + n - 1].end
+                    t = pattern.term
+                    found.append(Match(t.concept, t.term, t.status, t.kind, text[start:end], start, end,
+                                       None, lang))
+                    break
+        return found
 
     def _find(self, text: str, lang: str) -> list[Match]:
         index = self._index.get(lang)
@@ -355,9 +383,21 @@ class Glossary:
                         ):
                             continue
                         candidates.append((i, n, pattern, year))
-        # longest first (tokens, then characters), then leftmost; drop overlaps
+        # longest first (tokens, then characters), then leftmost; drop overlaps.
+        # Terms of one concept found on the same tokens ("CSTO Secretary General" and
+        # its deprecated "CSTO Secretary-General"): the one written as in the text wins.
+        rank: dict[tuple[int, int, int], int] = {}
+        if len(candidates) > 1:
+            by_span: dict[tuple[int, int], list] = {}
+            for c in candidates:
+                by_span.setdefault((c[0], c[1]), []).append(c)
+            if len(by_span) < len(candidates):
+                for (i, n), group in by_span.items():
+                    if len(group) > 1:
+                        for c in group:
+                            rank[(i, n, id(c[2]))] = _surface_distance(text, tokens, i, n, c[2].term, lang)
         candidates.sort(key=lambda c: (-c[1], -(tokens[c[0] + c[1] - 1].end - tokens[c[0]].start),
-                                       c[0], c[2].yearless))
+                                       c[0], rank.get((c[0], c[1], id(c[2])), 0), c[2].yearless))
         taken = bytearray(len(tokens))
         chosen = []
         for i, n, pattern, year in candidates:
@@ -370,6 +410,58 @@ class Glossary:
                                 start, end, year, lang))
         chosen.sort(key=lambda m: m.start)
         return chosen
+
+
+@lru_cache(maxsize=4096)
+def _term_tokens(term: str, lang: str) -> tuple[tuple[str, str, str], ...]:
+    """(kind, raw, separator before it) of each token of a term, the year as 0000."""
+    text = term.replace(YEAR, "0000")
+    out, prev_end = [], None
+    for tok in tokenize(text, lang):
+        out.append((tok.kind, tok.raw, _separator(text[prev_end:tok.start]) if prev_end is not None else ""))
+        prev_end = tok.end
+    return tuple(out)
+
+
+def _separator(between: str) -> str:
+    """How two tokens are joined: "" (nothing), "-" (a hyphen), " - " (a spaced dash), " "."""
+    dash = any(ch in DASHES for ch in between)
+    space = any(ch.isspace() for ch in between)
+    if dash:
+        return " - " if space else "-"
+    return " " if space else ""
+
+
+@lru_cache(maxsize=4096)
+def _russian_numbers(word: str, nominative: bool = False) -> frozenset[str]:
+    """Grammatical numbers (sing, plur) pymorphy3 allows for a Russian word form
+    (a term word is in the nominative: only its nominative readings count)."""
+    return frozenset(p.tag.number for p in _morph().parse(word.lower())
+                     if p.tag.number and (not nominative or p.tag.case == "nomn"))
+
+
+def _surface_distance(text: str, tokens: list[_Tok], i: int, n: int, term: Term, lang: str) -> int:
+    """How far the text's tokens i..i+n are from the term as written: joints that
+    differ (hyphen, spaced dash, space) plus words that differ in form (English:
+    the word itself, case aside; Russian: grammatical number). 0 = written as listed."""
+    want = _term_tokens(term.term, lang)
+    if len(want) != n:
+        return 0
+    got = tokens[i:i + n]
+    d = 0
+    for k, ((kind, raw, sep), tok) in enumerate(zip(want, got)):
+        if k and sep != _separator(text[got[k - 1].end:tok.start]):
+            d += 1
+        if kind != "word" or tok.kind != "word":
+            continue
+        if lang == "ru":
+            have = _russian_numbers(tok.raw)
+            need = _russian_numbers(raw, True)
+            if have and need and not (have & need):
+                d += 1
+        elif raw.lower() != tok.raw.lower():
+            d += 1
+    return d
 
 
 def _validate(terms: list[Term], path) -> None:

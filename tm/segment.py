@@ -29,7 +29,7 @@ tm/data/abbreviations/README.md give examples):
    A [final]/[acronym] abbreviation that closes a bare date phrase ("At 5 a.m.",
    «В 2010–2012 гг.») does not end a sentence: a date alone is not a sentence.
    [date] («т.г.», «с.г.», «тек. г.») is [final], except at the head of a
-   sentence of at most three words before it («В октябре т.г. Генеральный …»).
+   sentence, after at most three words and no verb («В октябре т.г. Генеральный …»).
    After a year («в 2023 г.») or a [date] abbreviation, a capitalised noun or
    adjective that cannot be nominative (pymorphy3) continues a clause that has
    no verb yet («… в рамках которой в 2023 г. Кыргызской Республике поставлено …»).
@@ -423,7 +423,8 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
     # A bare date phrase is not a sentence: "At 5 a.m. Mr. Smith", «В 2010 гг. Виктор».
     if 0 < abbr_start - sent_start < 40 and _DATE_PHRASE.fullmatch(t, sent_start, abbr_start):
         return False
-    if cls == DATE and len(t[sent_start:abbr_start].split()) <= 3:
+    if cls == DATE and len(t[sent_start:abbr_start].split()) <= 3 and \
+            not _has_predicate(t, sent_start, abbr_start, lang):
         return False                                  # «В октябре т.г. Генеральный секретарь …»
     if (date_abbr or after_year) and not nm.group("o") and not nm.group("dash") and \
             _continues_clause(t, sent_start, abbr_start, nm.start("w"), lang):
@@ -474,13 +475,21 @@ def _continues_clause(t: str, sent_start: int, abbr_start: int, wpos: int, lang:
         clause_start = m.end()
     if _DASH_PREDICATE.search(t, clause_start, abbr_start):
         return False
-    for m in _NEXT_WORD.finditer(t, clause_start, abbr_start):
+    return not _has_predicate(t, clause_start, abbr_start, lang)
+
+
+def _has_predicate(t: str, a: int, b: int, lang: str) -> bool:
+    """Does t[a:b] hold a verb (its most likely pymorphy3 reading: a finite verb, an
+    infinitive, a short participle)? Without a morphological analyser: unknown, no."""
+    if lang != "ru":
+        return False
+    for m in _NEXT_WORD.finditer(t, a, b):
         w = m.group(0)
         if m.group("dot"):
             w = w[:-1]
         if any(pos in _PREDICATE_POS for pos, _case in _morph_parses(w.lower())[:1]):
-            return False
-    return True
+            return True
+    return False
 
 
 def _attribution_ends(t: str, ps: int, sent_start: int) -> bool:
