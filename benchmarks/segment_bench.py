@@ -1,7 +1,7 @@
 """Sentence-segmentation benchmark: accuracy on the public gold files and speed.
 
 Usage (from the repository root):
-    python benchmarks/segment_bench.py [--shared ../shared] [--errors] [--csto]
+    python benchmarks/segment_bench.py [--shared ../shared] [--errors]
 
 Prints, for each gold file under ../shared/bench/segment: cases, exact %, boundary
 P/R/F1 and sentences per second (gold sentences / segmenter time, one call per
@@ -104,6 +104,28 @@ def csto_gold(show: bool) -> None:
                   f"{lines_ok}/{lines_total} gold sentences reproduced")
 
 
+def press2_gold(show: bool) -> None:
+    """The issue-12 press gold: tests/gold/press2/seg against tests/check_corpus."""
+    from tm.corpus import read_release
+
+    for lang in ("ru", "en"):
+        total = ok = lines_total = lines_ok = 0
+        for gold in sorted((REPO / "tests" / "gold" / "press2" / "seg" / lang).glob("*.txt")):
+            release = read_release(REPO / "tests" / "check_corpus" / lang / gold.name, lang)
+            ours = [fold(x) for x in "".join(format_segments(p.text, lang)
+                                             for p in release.paragraphs).split("\n")]
+            want = [fold(x) for x in gold.read_text(encoding="utf-8").split("\n")]
+            total += 1
+            ok += ours == want
+            lines_total += len([x for x in want if x])
+            lines_ok += len(set(x for x in want if x) & set(x for x in ours if x))
+            if show and ours != want:
+                print(f"    - press2/{lang}/{gold.name}")
+        if total:
+            print(f"press2/{lang}: {ok}/{total} files identical to the gold; "
+                  f"{lines_ok}/{lines_total} gold sentences reproduced")
+
+
 def linearity() -> None:
     base = ("«Совместные учения являются высшей формой подготовки», – сказал ген.-полк. А.Н. Сидоров. "
             "В 2022 г. в них участвовали более 6 500 военнослужащих, т.е. на 12 % больше. "
@@ -191,6 +213,7 @@ def main() -> int:
         print(f"{'ud-ru pooled (pud+gsd+taiga)':30} {'':5} {'':14} {pooled.precision:6.3f} "
               f"{pooled.recall:6.3f} {pooled.f1:6.3f} {pooled_sents / pooled_time:10,.0f}")
     csto_gold(args.errors)
+    press2_gold(args.errors)
     linearity()
     worst_case_linearity()
     return 0
