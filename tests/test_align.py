@@ -191,12 +191,12 @@ def test_the_cascade_encodes_windows_only_where_the_cheap_search_doubts(monkeypa
     src = [f"Заседание № {k} рабочей группы прошло в Минске {k + 1} марта." for k in range(12)] + RU
     tgt = [f"Meeting No. {k} of the working group was held in Minsk on {k + 1} March." for k in range(12)] + EN
     encoded = []
-    real_encode = A.embed.encode_with_windows
+    real_windows = A.embed.Encoding.windows
 
-    def counting_encode(units, spans, texts, *args, **kw):   # windows asked for
+    def counting_windows(self, spans, texts):   # windows asked for
         encoded.append(len(texts))
-        return real_encode(units, spans, texts, *args, **kw)
-    monkeypatch.setattr(A.embed, "encode_with_windows", counting_encode)
+        return real_windows(self, spans, texts)
+    monkeypatch.setattr(A.embed.Encoding, "windows", counting_windows)
     exact = A.align(src, tgt, "ru", "en")
     n_exact = sum(encoded)
     encoded.clear()

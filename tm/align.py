@@ -141,6 +141,7 @@ class _Side:
     vecs: np.ndarray | None = None
     windows: dict = field(default_factory=dict)   # size -> (len+1, DIM) vectors of the window ending at i
     merge_ends: np.ndarray | None = None   # cascade: where a multi-sentence window may end (None: anywhere)
+    encoding: object = None       # embed.Encoding of the texts: composes the cascade's windows
 
     @property
     def n(self) -> int:
@@ -220,14 +221,14 @@ def _mean_window_vectors(side: _Side, size: int) -> np.ndarray:
 
 
 def _encode_side(side: _Side, sizes, exact: bool, workers) -> None:
-    """Sentence vectors and the windows of every size, in one call to the
-    encoder: windows are composed from their sentences' partial sums, which
-    live only for that call."""
+    """Sentence vectors, and the windows of every size (exact: composed from
+    their sentences' partial sums, which side.encoding keeps for the cascade;
+    otherwise the mean of their sentence vectors)."""
     n = side.n
+    side.encoding = embed.Encoding([_for_encoder(t) for t in side.texts], workers)
+    side.vecs = side.encoding.vectors
     spans = [(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, n + 1)]
-    side.vecs, wvecs = embed.encode_with_windows(
-        [_for_encoder(t) for t in side.texts], spans,
-        [_for_encoder(_joined(side.texts[a:b])) for a, b in spans], workers=workers)
+    wvecs = side.encoding.windows(spans, [_for_encoder(_joined(side.texts[a:b])) for a, b in spans])
     at = 0
     for k in sorted(k for k in sizes | {1} if k >= 1):
         if k > 1 and exact:
@@ -1156,9 +1157,7 @@ def _encode_windows_near(raw, S: _Side, T: _Side, opt: Options) -> None:
         wanted = [(size, e) for size in sorted(side.windows) if size > 1 for e in sorted(ends) if e >= size]
         if wanted:
             spans = [(e - size, e) for size, e in wanted]
-            vecs = embed.encode_windows([_for_encoder(t) for t in side.texts], spans,
-                                        [_for_encoder(_joined(side.texts[a:b])) for a, b in spans],
-                                        workers=opt.workers)
+            vecs = side.encoding.windows(spans, [_for_encoder(_joined(side.texts[a:b])) for a, b in spans])
             for (size, e), v in zip(wanted, vecs):
                 side.windows[size][e] = v
 

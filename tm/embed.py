@@ -491,47 +491,65 @@ def encode_windows(units: list[str], spans: list[tuple[int, int]], texts: list[s
 def encode_with_windows(units: list[str], spans: list[tuple[int, int]], texts: list[str],
                         workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(unit vectors, window vectors): see encode() and encode_windows()."""
-    units = [_clean(t) for t in units]
-    texts = [_clean(t) for t in texts]
     if len(spans) != len(texts):
         raise ValueError("one window text per span")
-    u_out = np.zeros((len(units), DIM), dtype=np.float32)
-    w_out = np.zeros((len(texts), DIM), dtype=np.float32)
-    u_keys = [_key("s", t) for t in units]
-    # a composed window's vector depends on its units, so they make its key
-    w_keys = [_key("w", "\x1e".join(units[a:b]) + "\x1d" + t) for (a, b), t in zip(spans, texts)]
-    found = _lookup(list(dict.fromkeys([k for k, t in zip(u_keys, units) if t]
-                                       + [k for k, t in zip(w_keys, texts) if t])))
-    for k, key in enumerate(u_keys):
-        if units[k] and key in found:
-            u_out[k] = found[key]
-    w_todo = [k for k, key in enumerate(w_keys) if texts[k] and key not in found]
-    for k, key in enumerate(w_keys):
-        if texts[k] and key in found:
-            w_out[k] = found[key]
-    u_todo = {k for k, key in enumerate(u_keys) if units[k] and key not in found}
-    need_parts = {i for k in w_todo for i in range(*spans[k])}
-    forward = sorted((u_todo | need_parts) - {i for i in need_parts if not units[i]})
-    # one forward pass per distinct text
-    distinct = list(dict.fromkeys(units[i] for i in forward))
-    if distinct:
-        vecs, parts = _forward_many(distinct, workers if workers is not None else _workers())
-        by_text = dict(zip(distinct, zip(vecs, parts)))
-    else:
-        by_text = {}
-    new = []
-    for i in sorted(u_todo):
-        v = by_text[units[i]][0]
-        u_out[i] = v
-        new.append((u_keys[i], v))
-    if w_todo:
-        composed = _compose([spans[k] for k in w_todo], [texts[k] for k in w_todo],
-                            units, by_text, workers)
-        for k, v in zip(w_todo, composed):
-            w_out[k] = v
-            new.append((w_keys[k], v))
-    _save(list(dict(new).items()))
-    return u_out, w_out
+    encoding = Encoding(units, workers)
+    return encoding.vectors, encoding.windows(spans, texts)
+
+
+class Encoding:
+    """The vectors of a sequence of units (sentences), and its windows on
+    demand: the parts that compose a window (see _Parts) are kept from the
+    units' forward pass for as long as this object lives, so windows asked
+    for later (the aligner's cascade) need no second pass. `also`: indices of
+    units whose parts will be wanted even if their vectors are cached."""
+
+    def __init__(self, units: list[str], workers: int | None = None, also=()):
+        self.units = [_clean(t) for t in units]
+        self.workers = workers if workers is not None else _workers()
+        self.vectors = np.zeros((len(self.units), DIM), dtype=np.float32)
+        self._by_text: dict[str, tuple] = {}
+        keys = [_key("s", t) for t in self.units]
+        found = _lookup(list(dict.fromkeys(k for k, t in zip(keys, self.units) if t)))
+        todo = [i for i, k in enumerate(keys) if self.units[i] and k not in found]
+        for i, k in enumerate(keys):
+            if self.units[i] and k in found:
+                self.vectors[i] = found[k]
+        self._forward_parts(todo)
+        for i in todo:
+            self.vectors[i] = self._by_text[self.units[i]][0]
+        _save(list(dict((keys[i], self.vectors[i]) for i in todo).items()))
+
+    def _forward_parts(self, indices) -> None:
+        # one forward pass per distinct text not yet seen
+        distinct = list(dict.fromkeys(self.units[i] for i in indices
+                                      if self.units[i] and self.units[i] not in self._by_text))
+        if distinct:
+            vecs, parts = _forward_many(distinct, self.workers)
+            self._by_text.update(zip(distinct, zip(vecs, parts)))
+
+    def windows(self, spans: list[tuple[int, int]], texts: list[str]) -> np.ndarray:
+        """Vectors of window texts: texts[k] is units[a:b] (spans[k] = (a, b))
+        read as one text, usually their concatenation with spaces."""
+        if len(spans) != len(texts):
+            raise ValueError("one window text per span")
+        units = self.units
+        texts = [_clean(t) for t in texts]
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        # a composed window's vector depends on its units, so they make its key
+        keys = [_key("w", "\x1e".join(units[a:b]) + "\x1d" + t) for (a, b), t in zip(spans, texts)]
+        found = _lookup(list(dict.fromkeys(k for k, t in zip(keys, texts) if t)))
+        todo = [k for k, key in enumerate(keys) if texts[k] and key not in found]
+        for k, key in enumerate(keys):
+            if texts[k] and key in found:
+                out[k] = found[key]
+        if todo:
+            self._forward_parts(sorted({i for k in todo for i in range(*spans[k])}))
+            composed = _compose([spans[k] for k in todo], [texts[k] for k in todo],
+                                units, self._by_text, self.workers)
+            out[todo] = composed
+            _save(list(dict((keys[k], out[k]) for k in todo).items()))
+        return out
 
 
 def _compose(spans, texts, units, by_text, workers) -> np.ndarray:
