@@ -402,7 +402,7 @@ def test_release_ids_cannot_name_paths_outside(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["corpus", "out"]
 
 
-# --- the README table matches the cases -----------------------------------------
+# --- the table of docs/bad-input.md matches the cases ----------------------------
 
 RUNTIME_CASES = {
     "symlink-outside-corpus": "warned",
@@ -416,9 +416,9 @@ RUNTIME_CASES = {
 }
 
 
-def test_readme_table_lists_every_case_with_its_outcome():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- section:bad-input -->")[1].split("<!-- /section:bad-input -->")[0]
+def test_docs_table_lists_every_case_with_its_outcome():
+    page = (REPO / "docs" / "bad-input.md").read_text(encoding="utf-8")
+    section = page.split("<!-- section:bad-input -->")[1].split("<!-- /section:bad-input -->")[0]
     rows = {}
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
