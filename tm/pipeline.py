@@ -804,7 +804,7 @@ def preload(options: "AlignOptions", glossary: Glossary | None) -> None:
         from .glossary import _morph
         _morph()
     if align_stage.MODES[options.mode].get("use_embeddings", True) and \
-            align_stage._embeddings_for(options.src_lang, options.tgt_lang):
+            align_stage.embeddings_for(options.src_lang, options.tgt_lang):
         embed._get_model()
 
 

@@ -4,13 +4,13 @@
    `en.csto.example/news/x/`, or `/en/news/x/`): method `url-path`.
 2. The pages left over: candidates of the same date (a day apart at most, or with no
    date), ranked by cheap content evidence shared by the two texts (numbers and
-   dates, names through transliteration: tm/align_features.py; glossary concepts);
+   dates, names through transliteration: tm/align/features.py; glossary concepts);
    the best few of each source page are aligned (tm/pipeline.align_release) and the
    aligner's document confidence is the pair's confidence; a one-to-one assignment
    takes the most confident pairs first: method `content`.
 
 Every pair, by URL path too, must reach the aligner's wrong-pairing threshold
-(tm/align.py WRONG_PAIRING_THRESHOLD); a URL-path pair under it is broken up and
+(tm/align WRONG_PAIRING_THRESHOLD); a URL-path pair under it is broken up and
 its pages tried by content.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from ..align import WRONG_PAIRING_THRESHOLD
-from ..align_features import name_keys, number_keys
+from ..align.features import name_keys, number_keys
 from ..corpus import parse_release
 from ..models import Release
 from .lang import _url_rules

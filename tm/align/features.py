@@ -1,4 +1,7 @@
-"""Cheap, language-light evidence for the aligner: numbers, dates, names.
+"""Each side of an alignment as the search and the scorer read it (_Side):
+its sentences' lengths and cheap, language-light evidence (numbers, dates,
+names through transliteration, glossary anchors), and the lexical vectors
+that stand in for embeddings without them.
 
 Everything here works for any language pair; language knowledge (month names,
 number multipliers, transliteration tables) is data under tm/data/.
@@ -7,9 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Sequence
 
-from .data import read_lines
+import numpy as np
+
+from ..data import read_lines
+from .options import Anchors
+from .search import _unit
 
 # Languages that write 1,5 for one and a half and 6.500 / 6 500 for thousands.
 _DECIMAL_COMMA = {"ru", "de", "fr", "uk", "kk", "ky", "be", "es", "it", "pt", "pl", "cs", "nl", "tr"}
@@ -225,8 +235,113 @@ def name_keys(text: str, lang: str, prefix: int = 5) -> frozenset[str]:
     return frozenset(keys)
 
 
-def clear_caches() -> None:
-    """Empty the per-word caches (benchmarks measure cold runs with it)."""
-    for fn in (romanise, _month_of):
-        fn.cache_clear()
-    _NAME_KEYS.clear()
+# --------------------------------------------------------------------------
+# one side of an alignment
+
+
+def _norm_text(s: str) -> str:
+    return " ".join(s.split())
+
+
+_TOKENISED = re.compile(r"\s[,.;:!?)](?:\s|$)")
+_DETOK = [(re.compile(r"\s+([,.;:!?)\]}%])"), r"\1"), (re.compile(r"([(\[{])\s+"), r"\1"),
+          (re.compile(r"(\w['’])\s+(?=\w)"), r"\1")]
+
+
+def _for_encoder(s: str) -> str:
+    """Undo tokenisation ("d' altitude , ce") before encoding: the encoder saw plain text."""
+    if not _TOKENISED.search(s):
+        return s
+    for rx, rep in _DETOK:
+        s = rx.sub(rep, s)
+    return s
+
+
+def _joined(texts: Sequence[str]) -> str:
+    """Consecutive sentences as one text (a window or an alignment unit)."""
+    return " ".join(t for t in texts if t)
+
+
+@dataclass
+class _Side:
+    texts: list[str]
+    lang: str
+    lens: np.ndarray
+    numbers: list[frozenset]
+    names: list[frozenset]
+    anchors: list[frozenset]
+    paragraphs: list[int] | None
+    vecs: np.ndarray | None = None
+    windows: dict = field(default_factory=dict)   # size -> (len+1, DIM) vectors of the window ending at i
+    merge_ends: np.ndarray | None = None   # cascade: where a multi-sentence window may end (None: anywhere)
+    encoding: object = None       # the encoder's Encoding of the texts: composes the cascade's windows
+
+    @property
+    def n(self) -> int:
+        return len(self.texts)
+
+
+@lru_cache(maxsize=1 << 13)   # a release pair reads its texts several times; memory stays flat over an archive
+def _text_keys(text: str, lang: str) -> tuple[frozenset, frozenset]:
+    """(number keys, name keys) of a normalised sentence, cached: document_similarity
+    reads them again after align(), and a corpus repeats its boilerplate sentences."""
+    return number_keys(text, lang), name_keys(text, lang)
+
+
+def _side(texts: Sequence[str], lang: str, anchors: Anchors | None, paragraphs) -> _Side:
+    texts = [_norm_text(t or "") for t in texts]
+    # lengths in non-space characters (robust to tokenised text: "d' altitude , ce");
+    # _norm_text leaves single spaces as the only white space
+    lens = np.array([len(t) - t.count(" ") for t in texts], dtype=np.float64)
+    keys = [_text_keys(t, lang) for t in texts]
+    nums = [k[0] for k in keys]
+    names = [k[1] for k in keys]
+    anc = [frozenset(anchors(t, lang)) if anchors and t else frozenset() for t in texts]
+    if paragraphs is not None and len(paragraphs) != len(texts):
+        raise ValueError("paragraph indices must have one entry per sentence")
+    return _Side(texts, lang, lens, nums, names, anc, list(paragraphs) if paragraphs is not None else None)
+
+
+LEX_DIM = 256
+
+
+def _lexical_vectors(side: _Side) -> np.ndarray:
+    """Hashed bag of names/cognates and numbers, L2-normalised: the cosine of two
+    such vectors is a Dice-like overlap, and windows/blocks are their means, so the
+    embedding-free mode runs through the same banded search."""
+    n = side.n
+    keys = [k for ks in side.names for k in ks] + ["#" + k for ks in side.numbers for k in ks]
+    rows = np.repeat(np.tile(np.arange(n), 2), [len(ks) for ks in side.names] + [len(ks) for ks in side.numbers])
+    code = np.fromiter((_LEX_CODES.get(k) or _lex_code(k) for k in keys), dtype=np.int64, count=len(keys)) - 1
+    # sums of +-1: exact in any order
+    out = np.bincount(rows * LEX_DIM + code // 2, weights=np.where(code & 1, 1.0, -1.0), minlength=n * LEX_DIM)
+    return _unit(out.astype(np.float32).reshape(n, LEX_DIM))
+
+
+_LEX_CODES: dict[str, int] = {}
+
+
+def _lex_code(key: str) -> int:
+    """1 + 2 * (the hashed dimension of a key) + (1 if its sign is + else 0), remembered."""
+    h = zlib.crc32(key.encode("utf-8"))
+    if len(_LEX_CODES) > 1 << 17:
+        _LEX_CODES.clear()
+    code = _LEX_CODES[key] = 1 + 2 * (h % LEX_DIM) + ((h >> 16) & 1)
+    return code
+
+
+def _mean_window_vectors(side: _Side, size: int) -> np.ndarray:
+    """(n+1, DIM): row i is the mean vector of sentences [i-size, i), normalised
+    (zero where i < size): the window vectors of the fast mode and of the
+    cascade's first search."""
+    n = side.n
+    dim = side.vecs.shape[1]
+    out = np.zeros((n + 1, dim), dtype=np.float32)
+    if n < size:
+        return out
+    if size == 1:
+        out[1:] = side.vecs
+        return out
+    c = np.cumsum(np.vstack([np.zeros((1, dim), np.float32), side.vecs]), axis=0)
+    out[size:] = _unit(c[size:] - c[:-size])
+    return out

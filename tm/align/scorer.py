@@ -1,0 +1,300 @@
+"""The bead score: the similarity of the bead's two windows (embeddings, or
+the lexical vectors without them) against its neighbours', the length
+evidence, and additive terms for numbers, names, glossary anchors and
+paragraph boundaries."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .features import _Side, number_weight
+from .length import LENGTH_DEV_CAP, _length_ratio
+from .options import Options
+from .search import _BandDots
+
+
+class _Scorer:
+    """score_fn of the dynamic programme (search._dp): the scores of the beads
+    of one type (a, b) ending in cells (I, J). use_vecs: the sides' windows are
+    sentence embeddings (False: lexical vectors, tm/align/features.py)."""
+
+    def __init__(self, src: _Side, tgt: _Side, opt: Options, length_variance: float, use_vecs: bool = False):
+        self.src, self.tgt, self.opt = src, tgt, opt
+        self.ratio = _length_ratio(src.lens, tgt.lens)
+        self.length_variance = length_variance
+        self.cs = np.concatenate([[0.0], np.cumsum(src.lens)])
+        self.ct = np.concatenate([[0.0], np.cumsum(tgt.lens)])
+        self.use_vecs = use_vecs
+        # rarity of each number within the document pair
+        df: dict[str, int] = {}
+        for keys in src.numbers + tgt.numbers:
+            for k in keys:
+                df[k] = df.get(k, 0) + 1
+        self.num_w = {k: number_weight(k) / math.sqrt(max(1, c / 2)) for k, c in df.items()}
+        self.has_numbers = bool(df)
+        self.has_anchors = any(src.anchors) and any(tgt.anchors)
+        self.sp = np.array(src.paragraphs if src.paragraphs is not None else [0] * src.n)
+        self.tp = np.array(tgt.paragraphs if tgt.paragraphs is not None else [0] * tgt.n)
+        self._keys = {kind: (_KeyWindows(getattr(src, kind)), _KeyWindows(getattr(tgt, kind)))
+                      for kind in ("numbers", "names", "anchors")}
+        self._band = None   # without embeddings: the band's window similarities (prepare())
+
+    def prepare(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Told the band by _dp before it scores. Without embeddings, every window
+        similarity the scores read (the bead's own, its margins' and its merge
+        gains', which lie up to a bead size outside the band) is computed at once
+        by matrix products: the lexical vectors are cheap to multiply but, 256
+        floats each, expensive to gather cell by cell."""
+        self._band = None
+        two = [(a, b) for a, b in self.opt.bead_types if a > 0 and b > 0]
+        if self.use_vecs or not two:
+            return
+        n, m = self.src.n, self.tgt.n
+        top_a, top_b = max(a for a, _ in two), max(b for _, b in two)
+        rows = np.arange(n + 1)
+        near = [np.clip(rows + d, 0, n) for d in range(-1, top_a + 1)]
+        elo = np.clip(np.minimum.reduce([lo[r] for r in near]) - (top_b + 1), 0, m)
+        ehi = np.clip(np.maximum.reduce([hi[r] for r in near]) + 1, 0, m)
+        combos: list[tuple[int, int]] = []
+        for a, b in two:
+            need = [(a, b), (a, 1), (1, b)]
+            if self.opt.w_gain and a > 1:
+                need.append((a - 1, b))
+            if self.opt.w_gain and b > 1:
+                need.append((a, b - 1))
+            combos += [c for c in need if c not in combos]
+        combos = [(a, b) for a, b in combos if a in self.src.windows and b in self.tgt.windows]
+        dots = _BandDots([(self.src.windows[a], self.tgt.windows[b]) for a, b in combos], elo, ehi)
+        self._band = (dots, {c: k for k, c in enumerate(combos)})
+
+    # length evidence: log2(1 + min/max) of the (ratio-corrected) character lengths
+    def length_factor(self, a, b, I, J):
+        ls = (self.cs[I] - self.cs[I - a]) * self.ratio
+        lt = self.ct[J] - self.ct[J - b]
+        mx = np.maximum(ls, lt)
+        r = np.where(mx > 0, np.minimum(ls, lt) / np.where(mx > 0, mx, 1), 1.0)
+        return np.log2(1.0 + r)
+
+    def length_deviation(self, a, b, I, J):
+        """Gale-Church: minus the log-likelihood of the bead's target length given
+        its source length, delta^2 / 2 with delta = (lt - c*ls) / sqrt(s^2 * mean
+        length), capped. Unlike the ratio in length_factor it lets long sentences
+        deviate more in characters but less in proportion than short ones."""
+        ls = self.cs[I] - self.cs[I - a]
+        lt = self.ct[J] - self.ct[J - b]
+        mean = np.maximum((ls + lt / self.ratio) / 2, 1.0)
+        delta = (lt - ls * self.ratio) / np.sqrt(mean * self.length_variance * self.ratio)
+        return np.minimum(delta * delta, LENGTH_DEV_CAP) / 2
+
+    def semantic(self, a, b, I, J):
+        if self._band is not None:
+            return self._semantic_band(a, b, I, J)
+        src, tgt = self.src, self.tgt
+        SW = src.windows[a]
+        TW = tgt.windows[b]
+        sv = SW[I]
+        tv = TW[J]
+        cos = np.einsum("ij,ij->i", sv, tv)
+        # margin: mean similarity of each window to the sentences just outside the other window
+        acc = np.zeros(len(I))
+        cnt = np.zeros(len(I))
+        T1, S1 = tgt.windows[1], src.windows[1]
+        for vec, other, idx, lim in ((sv, T1, J - b, tgt.n), (sv, T1, J + 1, tgt.n),
+                                     (tv, S1, I - a, src.n), (tv, S1, I + 1, src.n)):
+            ok = (idx >= 1) & (idx <= lim)
+            if ok.any():
+                acc[ok] += np.einsum("ij,ij->i", vec[ok], other[idx[ok]])
+                cnt[ok] += 1
+        nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
+        out = cos - self.opt.margin * nb
+        if self.opt.w_gain and (a > 1 or b > 1):
+            # does each edge sentence of a merge add to the similarity? A sentence
+            # the other side left out (or OCR junk) does not: it only dilutes.
+            sub = np.full(len(I), -1.0)
+            if a > 1:
+                sub = np.maximum(sub, np.einsum("ij,ij->i", src.windows[a - 1][I], tv))
+                sub = np.maximum(sub, np.einsum("ij,ij->i", src.windows[a - 1][I - 1], tv))
+            if b > 1:
+                sub = np.maximum(sub, np.einsum("ij,ij->i", sv, tgt.windows[b - 1][J]))
+                sub = np.maximum(sub, np.einsum("ij,ij->i", sv, tgt.windows[b - 1][J - 1]))
+            out -= self.opt.w_gain * np.maximum(0.0, sub - cos)
+        return out
+
+    def _semantic_band(self, a, b, I, J):
+        """semantic() from the band's precomputed similarities (see prepare())."""
+        dots, at = self._band
+
+        def dot(combo, ii, jj):
+            return dots.get(at[combo], ii, jj)
+        n, m = self.src.n, self.tgt.n
+        cos = dot((a, b), I, J)
+        acc = np.zeros(len(I))
+        cnt = np.zeros(len(I))
+        for combo, ii, jj, idx, lim in (((a, 1), I, J - b, J - b, m), ((a, 1), I, J + 1, J + 1, m),
+                                        ((1, b), I - a, J, I - a, n), ((1, b), I + 1, J, I + 1, n)):
+            ok = (idx >= 1) & (idx <= lim)
+            if ok.any():
+                acc[ok] += dot(combo, ii[ok], jj[ok])
+                cnt[ok] += 1
+        nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
+        out = cos - self.opt.margin * nb
+        if self.opt.w_gain and (a > 1 or b > 1):
+            sub = np.full(len(I), -1.0)
+            if a > 1:
+                sub = np.maximum(sub, dot((a - 1, b), I, J))
+                sub = np.maximum(sub, dot((a - 1, b), I - 1, J))
+            if b > 1:
+                sub = np.maximum(sub, dot((a, b - 1), I, J))
+                sub = np.maximum(sub, dot((a, b - 1), I, J - 1))
+            out -= self.opt.w_gain * np.maximum(0.0, sub - cos)
+        return out
+
+    def evidence(self, a, b, I, J):
+        """Numbers, names, anchors, paragraphs: additive terms.
+
+        Per cell, the key sets of the bead's two sides are the unions over its
+        sentences (_KeyWindows, built once per window); only the cells where both
+        sides have numbers are computed one by one."""
+        o = self.opt
+        src, tgt = self.src, self.tgt
+        out = np.zeros(len(I))
+        if self.has_numbers:
+            out += self._numbers(a, b, I, J)
+        if self.use_vecs and o.w_names:
+            ks, kt = self._keys["names"]
+            ls, lt = ks.counts(a)[I], kt.counts(b)[J]
+            both = (ls > 0) & (lt > 0)
+            shared = _shared_counts(ks, kt, a, b, I, J, both)
+            out += np.where(both, o.w_names * 2 * shared / np.maximum(ls + lt, 1), 0.0)
+        if self.has_anchors:
+            ks, kt = self._keys["anchors"]
+            ls, lt = ks.counts(a)[I], kt.counts(b)[J]
+            either = (ls > 0) | (lt > 0)
+            shared = _shared_counts(ks, kt, a, b, I, J, (ls > 0) & (lt > 0))
+            out += np.where(either, o.w_anchors * (2 * shared - (ls + lt - 2 * shared))
+                            / np.maximum(ls + lt, 1), 0.0)
+        if o.w_paragraph and (src.paragraphs is not None or tgt.paragraphs is not None):
+            cross = np.zeros(len(I))
+            if a > 1:
+                cross += self.sp[I - 1] != self.sp[I - a]
+            if b > 1:
+                cross += self.tp[J - 1] != self.tp[J - b]
+            out -= o.w_paragraph * cross
+        return out
+
+    def _numbers(self, a, b, I, J):
+        """w_numbers * (matched - unmatched) / (matched + unmatched + 1), rarity-weighted."""
+        o, w = self.opt, self.num_w
+        ks, kt = self._keys["numbers"]
+        ls, lt = ks.counts(a)[I], kt.counts(b)[J]
+        out = np.zeros(len(I))
+        # one side without numbers: nothing matches, everything of the other side misses
+        for alone, miss in (((ls > 0) & (lt == 0), ks.alone(a, w, True)[I]),
+                            ((ls == 0) & (lt > 0), kt.alone(b, w, False)[J])):
+            out[alone] = o.w_numbers * (-miss[alone]) / (miss[alone] + 1.0)
+        both = np.nonzero((ls > 0) & (lt > 0))[0]
+        if len(both):
+            us, ut = ks.unions(a), kt.unions(b)
+            vals = []
+            for i, j in zip(I[both].tolist(), J[both].tolist()):
+                ns, nt = us[i], ut[j]
+                match = sum(w[x] for x in ns & nt)
+                miss = sum(w[x] for x in ns ^ nt)
+                vals.append(o.w_numbers * (match - miss) / (match + miss + 1.0))
+            out[both] = vals
+        return out
+
+    def __call__(self, a, b, I, J):
+        o = self.opt
+        if a == 0 or b == 0:
+            return np.full(len(I), o.skip)
+        lf = self.length_factor(a, b, I, J)
+        base = self.semantic(a, b, I, J)
+        if a > 1 and self.src.merge_ends is not None:
+            base = np.where(self.src.merge_ends[I], base, -np.inf)
+        if b > 1 and self.tgt.merge_ends is not None:
+            base = np.where(self.tgt.merge_ends[J], base, -np.inf)
+        if not self.use_vecs:
+            # no embeddings: names/cognates/numbers overlap plus a length prior (Gale-Church-like)
+            base = 0.5 * base + o.lexical_length
+        s = base * lf + self.evidence(a, b, I, J)
+        w = o.w_length_dev if self.use_vecs else o.w_length_dev_lexical
+        if w:
+            s = s - w * self.length_deviation(a, b, I, J) * ((a + b) / 2)
+        return s
+
+
+class _KeyWindows:
+    """One side's key sets (numbers, names or anchors, one per sentence) over its
+    windows: the window of size a ending at i holds sentences [i-a, i). Built per
+    size on first use; a window without keys is the empty set."""
+
+    def __init__(self, sets: list[frozenset]):
+        self.sets = sets
+        self._unions: dict[int, list[frozenset]] = {}
+        self._counts: dict[int, np.ndarray] = {}
+        self._masks: dict[tuple[int, int], list[int]] = {}
+        self._alone: dict[tuple[int, bool], np.ndarray] = {}
+
+    def unions(self, a: int) -> list[frozenset]:
+        u = self._unions.get(a)
+        if u is None:
+            sets, n = self.sets, len(self.sets)
+            u = [_EMPTY] * (n + 1)
+            ends = sorted({e for i, x in enumerate(sets) if x for e in range(max(a, i + 1), min(n, i + a) + 1)})
+            for e in ends:
+                # the very expression the per-cell code used: same sets, same iteration order
+                u[e] = frozenset().union(*sets[e - a:e])
+            self._unions[a] = u
+        return u
+
+    def counts(self, a: int) -> np.ndarray:
+        c = self._counts.get(a)
+        if c is None:
+            c = self._counts[a] = np.array([len(x) for x in self.unions(a)], dtype=np.int64)
+        return c
+
+    def masks(self, a: int, ids: dict, tag: int) -> list[int]:
+        """Each window's keys as bits of an int (bit ids[key]; keys without an id are left out)."""
+        key = (a, tag)
+        out = self._masks.get(key)
+        if out is None:
+            out = [0 if not u else sum(1 << ids[k] for k in u if k in ids) for u in self.unions(a)]
+            self._masks[key] = out
+        return out
+
+    def alone(self, a: int, weights: dict, first: bool) -> np.ndarray:
+        """The weighted miss of each window facing an empty window: the sum of its
+        keys' weights, added up as the per-cell code did (first: this side is the
+        left operand of the symmetric difference)."""
+        key = (a, first)
+        out = self._alone.get(key)
+        if out is None:
+            out = np.array([sum(weights[x] for x in (u ^ _EMPTY if first else _EMPTY ^ u)) if u else 0.0
+                            for u in self.unions(a)])
+            self._alone[key] = out
+        return out
+
+
+_EMPTY: frozenset = frozenset()
+
+
+def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, a: int, b: int, I: np.ndarray, J: np.ndarray,
+                   where: np.ndarray) -> np.ndarray:
+    """|keys of source window (a, I) & keys of target window (b, J)| where `where`, else 0:
+    bit masks over the keys the two documents share, ANDed and counted."""
+    out = np.zeros(len(I), dtype=np.int64)
+    sel = np.nonzero(where)[0]
+    if len(sel) == 0:
+        return out
+    ids = getattr(ks, "_shared_ids", None)
+    if ids is None or getattr(ks, "_shared_with", None) is not kt:
+        shared = frozenset().union(*ks.sets) & frozenset().union(*kt.sets)
+        ids = {k: bit for bit, k in enumerate(sorted(shared))}
+        ks._shared_ids, ks._shared_with, kt._shared_ids, kt._shared_with = ids, kt, ids, ks
+    tag = id(ids)
+    ms, mt = ks.masks(a, ids, tag), kt.masks(b, ids, tag)
+    out[sel] = [(ms[i] & mt[j]).bit_count() for i, j in zip(I[sel].tolist(), J[sel].tolist())]
+    return out
+
