@@ -12,7 +12,9 @@ import tempfile
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterable, Iterator
+
+from .models import InputError
 
 # (temporary file, target) pairs waiting for the end of an all_or_nothing() batch
 _pending: ContextVar[list[tuple[str, Path]] | None] = ContextVar("_pending", default=None)
@@ -67,3 +69,20 @@ def all_or_nothing() -> Iterator[None]:
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     with atomic_open(path) as fh:
         fh.write(data)
+
+
+def write_public(path: str | Path, data: bytes | Iterable[bytes]) -> None:
+    """Write a file for sharing (an export, a glossary) from its bytes or its pieces:
+    atomically (inside all_or_nothing(): renamed with the others at the end), readable
+    like a file open() creates (mkstemp's 0600 widened by the umask), and any OSError
+    as an InputError naming the file."""
+    path = Path(path)
+    try:
+        with atomic_open(path) as fh:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.fchmod(fh.fileno(), 0o666 & ~mask)
+            for piece in ((data,) if isinstance(data, (bytes, bytearray, memoryview)) else data):
+                fh.write(piece)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", path) from None

@@ -24,14 +24,13 @@ glossary size.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from tm.data import read_lines
+from tm.fileio import write_public
 from tm.models import InputError
 
 HEADER = ("concept", "lang", "term", "status", "kind", "note")
@@ -581,23 +580,7 @@ def write_glossary_tsv(glossary: Glossary, path) -> None:
     if hasattr(path, "write"):
         path.write(glossary_tsv(glossary))
         return
-    path = Path(path)
-    data = glossary_tsv(glossary).encode("utf-8")
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as e:
-        raise InputError(f"cannot write: {e.strerror}", path) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise InputError(f"cannot write: {e.strerror}", path) from None
+    write_public(path, glossary_tsv(glossary).encode("utf-8"))
 
 
 def glossary_to_tbx(glossary: Glossary, version: int = 3) -> bytes:
