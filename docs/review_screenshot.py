@@ -1,4 +1,4 @@
-"""Regenerate docs/review-release.png, the README's picture of a review page:
+"""Regenerate docs/review-release.png, docs/review.md's picture of a review page:
 `tm align --review` on the shipped corpus into a temporary folder, then headless
 Chromium (/usr/bin/chromium through Playwright, nothing downloaded) photographs the
 page of one release, scrolled to its 1-0 bead.

@@ -117,7 +117,7 @@ def test_align_in_cascade_mode_exports_the_shipped_corpus(tmp_path):
 def test_align_lines_finds_a_split_and_an_omission(tmp_path):
     # The untranslated sentence carries a number the English lacks. (A short
     # dropped sentence with no such evidence can still be merged into its
-    # neighbour: a known limit of the aligner, see the README.)
+    # neighbour: a known limit of the aligner, see docs/alignment.md.)
     src = tmp_path / "ru.txt"
     tgt = tmp_path / "en.txt"
     src.write_text(

@@ -6,7 +6,7 @@ non-whitespace character (lossless). Lines are separated by "\\n" (the CLI and
 the corpus reader turn CRLF/CR into LF); a blank line (only whitespace) always
 ends a paragraph and so a sentence.
 
-Inside a paragraph a boundary is made (the README's segmentation section and
+Inside a paragraph a boundary is made (docs/segmentation.md and
 tm/data/abbreviations/README.md give examples):
 
 1. List items: a line that starts with a dash, bullet or "1." / "2)" / "a)"

@@ -3,7 +3,7 @@
     python tests/robustness/make_cases.py      # rewrites tests/robustness/cases/
 
 The expected outcome of each case is in tests/robustness/cases.tsv (and the
-README table "What tm does with bad input"); tests/test_robustness.py runs
+table of docs/bad-input.md); tests/test_robustness.py runs
 `tm` on every case and asserts it. The files are committed; this script says
 exactly how each hazard was made (encodings, line ends, invisible characters).
 """

@@ -11,7 +11,7 @@ test site (tests/site/):
   the page's headline that holds article text (the headline is the <h1>, else the
   part of the <title> that stands in the page), read with tm's block rules; the date
   line is the first date after the headline; a page without such a headline is left
-  to trafilatura and htmldate. The figures and the reasons are in the README.
+  to trafilatura and htmldate. The figures and the reasons are in docs/import.md.
 
 Every extractor drops navigation lines (tm/data/boilerplate/<lang>.txt) and the
 share, cookie and "read more" lines of tm/data/web/navigation.txt.
