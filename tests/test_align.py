@@ -333,8 +333,8 @@ def opus_f1():
     return bench_f1("opus-books-en-ru", "en", "ru", "OPUS Books en-ru")
 
 
-# The floors of issue 4 (the goals, 0.94 and 0.95, are further: README,
-# "Sentence alignment").
+# The floors of issue 4 (the goals, 0.94 and 0.95, are further: docs/alignment.md,
+# "Figures").
 
 @pytest.mark.slow
 def test_textberg_de_fr_test_floor(textberg_f1):
