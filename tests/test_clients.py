@@ -91,14 +91,16 @@ def _many_units(n: int = 400) -> list[TranslationUnit]:
 
 @pytest.mark.parametrize("units", [lambda: make_units(RELEASE_A, PAIRS_A), hostile_units, _many_units],
                          ids=["release", "hostile", "many"])
-def test_msgfmt_check_passes_and_msgcat_leaves_the_po_unchanged(tmp_path, units):
+def test_msgfmt_check_passes_and_msgcat_no_wrap_leaves_the_po_unchanged(tmp_path, units):
+    """The PO is not wrapped (tm/export/po.py): gettext's tools with --no-wrap write it
+    byte for byte as it is."""
     need("msgfmt")
     need("msgcat")
     path = tmp_path / "r.po"
     write_po(units(), path, src_lang="ru", tgt_lang="en", fuzzy_below=0.9)
     r = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
     assert r.returncode == 0 and r.stderr == "", r.stderr
-    r = subprocess.run(["msgcat", str(path)], capture_output=True, text=True)
+    r = subprocess.run(["msgcat", "--no-wrap", str(path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     ours = path.read_text(encoding="utf-8")
     if r.stdout != ours:
@@ -106,15 +108,23 @@ def test_msgfmt_check_passes_and_msgcat_leaves_the_po_unchanged(tmp_path, units)
         pytest.fail(f"msgcat rewrites the PO: {diff}")
 
 
-def test_polib_wrapping_differs_from_msgcat_which_is_why_we_write_po_ourselves(tmp_path):
-    """polib (1.2) wraps with textwrap; on this text gettext's tools wrap differently."""
+def test_polib_and_gettext_read_the_po_back_to_the_same_content(tmp_path):
+    """polib (no wrapping) writes what it reads unchanged; msgcat with its own wrapping
+    (79 columns) changes only the line breaks: polib reads the same entries from it."""
     need("msgcat")
     path = tmp_path / "r.po"
     write_po(_many_units(), path, src_lang="ru", tgt_lang="en", fuzzy_below=0.9)
-    polib_text = str(polib.pofile(str(path), wrapwidth=79))
-    msgcat_text = subprocess.run(["msgcat", str(path)], capture_output=True, text=True).stdout
-    assert polib_text != msgcat_text
-    assert path.read_text(encoding="utf-8") == msgcat_text
+    ours = path.read_text(encoding="utf-8")
+    assert str(polib.pofile(str(path), wrapwidth=0)) == ours
+    wrapped = tmp_path / "wrapped.po"
+    r = subprocess.run(["msgcat", "-o", str(wrapped), str(path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert wrapped.read_text(encoding="utf-8") != ours
+
+    def content(po):
+        return [(e.msgctxt, e.msgid, e.msgstr, e.flags, e.comment, e.occurrences) for e in po], po.metadata
+
+    assert content(polib.pofile(str(wrapped))) == content(polib.pofile(str(path)))
 
 
 # --- translate-toolkit -------------------------------------------------------------------------
@@ -285,32 +295,35 @@ def test_omegat_segments_like_tm_with_the_shipped_rules(tmp_path):
     assert plain["filled"] < len(sentences)
 
 
-def test_po_wrapping_equals_msgcat_on_random_text(tmp_path):
-    """3,000 random strings over letters, digits and every punctuation class that changes
-    where gettext may break a line (quotes, brackets, dashes, NBSP, slash, %, №, …, \\)."""
+def test_po_of_random_text_passes_msgfmt_and_msgcat_no_wrap(tmp_path):
+    """3,000 random strings over letters, digits and every punctuation class that could
+    trouble a PO writer (quotes, brackets, dashes, NBSP, slash, %, №, …, \\, a combining
+    accent): msgfmt --check accepts them, msgcat --no-wrap leaves them as they are."""
+    need("msgfmt")
     need("msgcat")
-    from tm.export import _po_string
-
     rnd = random.Random(14)
     letters = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИКЛМНОПРСТУЭЮЯabcdefghijklmnopqrstuvwxyzABCXYZ0123456789"
     marks = list(" \u00a0\u202f,.:;!?()[]{}\"'«»“”„‘’-–—/%№…\\$+°|*&#@_=<>~`\u2009\u0301")
-    entries = ['msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n']
-    for i in range(3000):
+    pairs = []
+    for _ in range(3000):
         words = ["".join(rnd.choice(letters) if rnd.random() > 0.25 else rnd.choice(marks)
                          for _ in range(rnd.choice([1, 2, 3, 5, 8, 12, 20, 40])))
                  for _ in range(rnd.randint(1, 25))]
         text = " ".join(words).strip() or "x"
-        entries.append("\n" + _po_string("msgctxt", f"c{i}") + _po_string("msgid", text)
-                       + _po_string("msgstr", text[::-1].strip() or "y"))
+        pairs.append((text, text[::-1].strip() or "y", "1-1", rnd.random()))
     path = tmp_path / "random.po"
-    path.write_text("".join(entries), encoding="utf-8")
-    r = subprocess.run(["msgcat", str(path)], capture_output=True, text=True)
+    stats = write_po(make_units("2024-03-03-random", pairs), path, src_lang="ru", tgt_lang="en", fuzzy_below=0.5)
+    assert stats.written == 3000
+    r = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr[:2000]
+    r = subprocess.run(["msgcat", "--no-wrap", str(path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     ours = path.read_text(encoding="utf-8").split("\n\n")
     theirs = r.stdout.split("\n\n")
     assert len(ours) == len(theirs)
     different = [(a, b) for a, b in zip(ours, theirs) if a != b]
     assert not different, different[:2]
+    assert [(e.msgid, e.msgstr) for e in polib.pofile(str(path))] == [(a, b) for a, b, _, _ in pairs]
 
 
 # --- glossaries in OmegaT's own readers ----------------------------------------------------------
@@ -351,12 +364,14 @@ def omegat_glossary_entries(path: Path, tmp_path: Path) -> list[tuple[str, str, 
 
 
 def test_omegat_reads_our_tab_separated_glossary(tmp_path):
-    from tm.export import glossary_pairs, write_omegat_glossary
+    from tm.export import glossary_pairs, omegat_glossary_text
     from tm.glossary import glossary_rows, load_glossary
 
     glossary = load_glossary(Path(__file__).resolve().parents[1] / "glossaries" / "csto.tsv")
     path = tmp_path / "csto.utf8"
-    n = write_omegat_glossary(glossary_rows(glossary), path)
+    text = omegat_glossary_text(glossary_rows(glossary))
+    path.write_text(text, encoding="utf-8")
+    n = text.count("\n") - 1
     entries = omegat_glossary_entries(path, tmp_path)
     assert len(entries) == n > 100
     expected = []

@@ -14,8 +14,8 @@ from lxml import etree
 from conftest import SHARED
 from tm import __version__
 from tm.export import (
-    clean_segment, format_profile_report, glossary_pairs, load_profile, plan_units,
-    profile_report, units_for, write_omegat_glossary, write_po, write_tmx,
+    PROFILES, SKIP_REASONS, clean_segment, format_profile_report, glossary_pairs, iter_plan, load_profile,
+    omegat_glossary_text, profile_report, units_for, write_po, write_tmx,
 )
 from tm.models import AlignedRelease, Bead, Finding, InputError, Release, Sentence, TranslationUnit
 
@@ -211,7 +211,7 @@ def test_duplicates_are_decided_after_the_other_filters():
     # The first occurrence is below the threshold: the second one is the one written.
     a = make_units("2020-01-01-a", [("Текст.", "Text.", "1-1", 0.1)])
     b = make_units("2020-01-02-b", [("Текст.", "Text.", "1-1", 0.9)])
-    plan = plan_units(a + b, "generic", min_score=0.5)
+    plan = list(iter_plan(a + b, "generic", min_score=0.5))
     assert [p.skip for p in plan] == ["below-threshold", None]
     assert plan[1].occurrences == 1
 
@@ -298,7 +298,7 @@ def test_profile_report_counts_what_each_profile_drops():
     assert report["trados"].written == 6
     assert report["trados"].skipped == {"duplicate": 1, "below-threshold": 1, "too-long": 1}
     text = format_profile_report(report)
-    assert "trados   ru-RU->en-GB: 6 of 9 units written; dropped: 1 below-threshold, 1 too-long, 1 duplicate" in text
+    assert "trados   ru-RU->en-GB: 6 of 9 units written; dropped: 1 below-threshold, 1 duplicate, 1 too-long" in text
     assert "generic  ru->en: 7 of 9 units written" in text
 
 
@@ -367,10 +367,11 @@ def test_po_entries_header_flags_and_context(tmp_path):
     assert po[1].occurrences == [(f"ru/{RELEASE_A}.txt", "3")]
     assert po[2].comment.splitlines() == ["bead 1-2, score 0.880, sentences 2 -> 2-3"]
     assert po[1].comment.splitlines()[1].startswith("missing-term: «Совет министров")
-    # long strings are wrapped (gettext style: empty first line, 79 columns at most)
+    # no wrapping: a message is one line however long; the header one line per field
     text = path.read_text(encoding="utf-8")
-    assert 'msgid ""\n"12 апреля 2023 года в г. Минске' in text
-    assert max(len(line) for line in text.splitlines() if line.startswith('"')) <= 79
+    assert '\nmsgid "12 апреля 2023 года в г. Минске' in text
+    assert 'msgstr ""\n"Project-Id-Version: ' in text
+    assert not [line for line in text.splitlines() if line.startswith('"') and not line.endswith('\\n"')]
 
 
 def test_po_is_deterministic_and_cleans_text(tmp_path):
@@ -382,33 +383,46 @@ def test_po_is_deterministic_and_cleans_text(tmp_path):
     assert po[0].msgid == "Учения «Рубеж\u00a0&\u00a0<Щит>» ]]> начались."
 
 
-def test_po_wrapping_follows_gettext_line_breaking_rules():
-    from tm.export import _po_string
+def test_po_escapes_quotes_and_backslashes_and_keeps_long_lines_whole():
+    long = "Ж" * 100 + " «6\u00a0500» " + "а " * 40 + "б"
+    units = make_units(RELEASE_A, [('a "b" \\ c', "x", "1-1", 0.9), (long, long, "1-1", 0.9)])
+    text = po_text(units)
+    assert '\nmsgid "a \\"b\\" \\\\ c"\nmsgstr "x"\n' in text
+    assert f'\nmsgid "{long}"\nmsgstr "{long}"\n' in text
 
-    # no break opportunity: one long line, as msgcat leaves it
-    assert _po_string("msgid", "Ж" * 100) == f'msgid "{"Ж" * 100}"\n'
-    # fits on the first line: 'msgid "' + 71 + '"' = 79 columns
-    assert _po_string("msgid", "а " * 35 + "б") == 'msgid "' + "а " * 35 + 'б"\n'
-    # one more and the string moves below an empty first line; spaces stay at the line end
-    s = "а " * 36 + "б"
-    assert _po_string("msgid", s) == 'msgid ""\n"' + "а " * 36 + 'б"\n'
-    # no break inside «6 500» (NBSP), nor before a closing quote or after an opening one
-    s = "x" * 66 + " «6\u00a0500» y"
-    assert _po_string("msgid", s) == 'msgid ""\n"' + "x" * 66 + ' «6\u00a0500» y"\n'
-    s = "x" * 72 + " «6\u00a0500» y"
-    assert _po_string("msgid", s) == 'msgid ""\n"' + "x" * 72 + ' "\n"«6\u00a0500» y"\n'
-    # quotes and backslashes are escaped
-    assert _po_string("msgid", 'a "b" \\ c') == 'msgid "a \\"b\\" \\\\ c"\n'
+
+def po_text(units) -> str:
+    from tm.export import po_bytes
+
+    return po_bytes(units, src_lang="ru", tgt_lang="en", fuzzy_below=0.5)[0].decode("utf-8")
+
+
+def test_profiles_come_from_the_data_folder_and_skip_reasons_are_one_list():
+    from tm.data import DATA_DIR
+    from tm.pipeline import SKIP_REASONS as pipeline_reasons
+
+    assert PROFILES == ("generic", "omegat", "trados", "memoq")       # in their `order`
+    assert set(PROFILES) == {p.stem for p in (DATA_DIR / "profiles").glob("*.txt")}
+    assert pipeline_reasons is SKIP_REASONS
+    assert {"empty", "below-threshold", "too-long", "duplicate", "rejected"} <= set(SKIP_REASONS)
+
+
+def test_writer_registry():
+    from tm.export import FORMATS, writer
+
+    assert FORMATS == ("tmx", "po")
+    assert writer("tmx").write is write_tmx and writer("po").write is write_po
+    assert [writer(name).SUFFIX for name in FORMATS] == [".tmx", ".po"]
+    with pytest.raises(ValueError):
+        writer("xliff")
 
 
 # --- OmegaT glossary ----------------------------------------------------------------------------
 
 def test_omegat_glossary_from_tuples_and_from_concept_rows(tmp_path):
-    path = tmp_path / "glossary.utf8"
-    n = write_omegat_glossary([("Генеральный секретарь ОДКБ", "CSTO Secretary General", "title"),
-                               ("Объединённый\tштаб", "Joint Staff", "")], path)
-    assert n == 2
-    lines = path.read_text(encoding="utf-8").splitlines()
+    text = omegat_glossary_text([("Генеральный секретарь ОДКБ", "CSTO Secretary General", "title"),
+                                 ("Объединённый\tштаб", "Joint Staff", "")])
+    lines = text.splitlines()
     assert lines[0].startswith("#")
     assert lines[1:] == ["Генеральный секретарь ОДКБ\tCSTO Secretary General\ttitle",
                          "Объединённый штаб\tJoint Staff"]
@@ -457,7 +471,7 @@ def test_repeated_keys_with_and_without_numpy(monkeypatch):
     import sys
     from array import array
 
-    from tm.export import _repeated_keys
+    from tm.export.plan import _repeated_keys
 
     keys = array("Q", [5, 2**64 - 1, 5, 7, 2**64 - 1, 5])
     assert _repeated_keys(keys) == {5: 3, 2**64 - 1: 2}

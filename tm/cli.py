@@ -214,6 +214,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _profiles() -> tuple[str, ...]:
+    from .export import PROFILES       # tm/data/profiles/
+
+    return PROFILES
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tm",
@@ -263,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     langs(p)
     p.add_argument("--min-score", type=float, default=None, metavar="X",
                    help="leave beads scored under X out of the TMX (default: the aligner's DEFAULT_MIN_SCORE)")
-    p.add_argument("--profile", default="generic", choices=("generic", "omegat", "trados", "memoq"),
+    p.add_argument("--profile", default="generic", choices=_profiles(),
                    help="target CAT tool: language codes and length limits (default: generic)")
     p.add_argument("--keep-duplicates", action="store_true",
                    help="write identical source/target pairs once per occurrence")

