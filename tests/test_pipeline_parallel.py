@@ -92,16 +92,18 @@ def test_cached_rerun_writes_what_a_cold_run_writes(corpus, reference, tmp_path)
 
 
 def test_unchanged_pairs_are_not_aligned_again(corpus, tmp_path, monkeypatch):
-    monkeypatch.setenv("TM_CACHE_DIR", str(tmp_path / "cache"))
+    from tm.pipeline import pair
+
+    config = pipeline.Config(mode="no-embeddings", cache_dir=tmp_path / "cache")
     calls = []
-    real = pipeline.align_release
-    monkeypatch.setattr(pipeline, "align_release", lambda *a, **k: calls.append(a[0].release_id) or real(*a, **k))
+    real = pair.align_release
+    monkeypatch.setattr(pair, "align_release", lambda *a, **k: calls.append(a[0].release_id) or real(*a, **k))
     glossary = load_glossary(GLOSSARY)
     work = tmp_path / "corpus"
     shutil.copytree(corpus, work)
 
     def run(out):
-        pipeline.run_align(work, tmp_path / out, glossary=glossary, mode="no-embeddings",
+        pipeline.run_align(work, tmp_path / out, glossary=glossary, config=config,
                            run=pipeline.RunOptions(jobs=1, cache=True))
         return snapshot(tmp_path / out)
 
@@ -116,7 +118,7 @@ def test_unchanged_pairs_are_not_aligned_again(corpus, tmp_path, monkeypatch):
     assert calls == [PAIRS[2]]
     # without the store, everything is aligned
     calls.clear()
-    pipeline.run_align(work, tmp_path / "nocache", glossary=glossary, mode="no-embeddings",
+    pipeline.run_align(work, tmp_path / "nocache", glossary=glossary, config=config,
                        run=pipeline.RunOptions(jobs=1, cache=False))
     assert len(calls) == len(PAIRS) + 1
 
@@ -269,4 +271,4 @@ def test_dask_not_installed_is_a_clear_error(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "distributed", None)      # import fails
     with pytest.raises(InputError, match=r"pip install 'tm\[cluster\]'"):
-        make_executor("dask", pipeline.process_pair, None, pipeline.AlignOptions(), scheduler="tcp://x:1")
+        make_executor("dask", pipeline.process_pair, None, pipeline.Config(), scheduler="tcp://x:1")

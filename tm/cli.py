@@ -106,21 +106,31 @@ class _ProgressBar:
             self._bar.close()
 
 
-def cmd_align(args: argparse.Namespace) -> int:
-    import os
+def _config(args: argparse.Namespace, **fields):
+    """The run's Config: the command's options, and the environment (tm/config.py, the
+    one place it is read)."""
+    from .config import Config
 
+    if getattr(args, "min_score", None) is not None:
+        fields["min_score"] = args.min_score
+    if getattr(args, "profile", None) is not None:
+        fields["profile"] = args.profile
+    if getattr(args, "no_cache", False):
+        fields["cache_dir"] = None
+    return Config.from_environ(src_lang=args.src_lang, tgt_lang=args.tgt_lang, mode=args.mode, **fields)
+
+
+def cmd_align(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, format_summary, run_align, write_report
 
-    if args.no_cache:
-        os.environ["TM_CACHE_DIR"] = "0"      # read by every store, in this process and the workers
+    config = _config(args)
     glossary = _load_glossary(args.glossary, required=args.glossary is not None)
     bar = _ProgressBar(args.src_lang) if sys.stderr.isatty() else None
     run = RunOptions(executor=args.executor, jobs=args.jobs, scheduler=args.scheduler, cache=not args.no_cache,
                      progress=bar.update if bar else None, total=bar.total if bar else None)
     try:
-        summary = run_align(args.corpus, args.out, glossary=glossary, src_lang=args.src_lang,
-                            tgt_lang=args.tgt_lang, min_score=args.min_score, profile=args.profile,
-                            keep_duplicates=args.keep_duplicates, strict=args.strict, mode=args.mode, run=run,
+        summary = run_align(args.corpus, args.out, glossary=glossary, config=config,
+                            keep_duplicates=args.keep_duplicates, strict=args.strict, run=run,
                             review=args.review)
     finally:
         if bar is not None:
@@ -169,7 +179,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_export(args: argparse.Namespace) -> int:
-    from .glossary import glossary_to_tbx
+    from .tbx import glossary_to_tbx
 
     glossary = _load_glossary(args.glossary, required=True)
     if args.format == "omegat":
@@ -187,7 +197,8 @@ def cmd_glossary_export(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_import(args: argparse.Namespace) -> int:
-    from .glossary import tbx_to_glossary, write_glossary_tsv
+    from .glossary import write_glossary_tsv
+    from .tbx import tbx_to_glossary
 
     glossary = tbx_to_glossary(Path(args.file))
     write_glossary_tsv(glossary, args.output if args.output else sys.stdout)

@@ -13,7 +13,9 @@ not grow with the number of jobs.
   job, so they need not see the corpus folder.
 
 The function gets `(job, shared, options)`; `shared` (the glossary) is sent to
-each worker once, not with every job.
+each worker once, not with every job; `options` (tm/config.py's Config, frozen
+and picklable) carries everything else a worker needs, so no environment is
+passed on.
 """
 from __future__ import annotations
 
@@ -24,11 +26,6 @@ from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 
 from .models import InputError
-
-# Environment every pooled worker runs with: the vector encoder must not start
-# processes of its own inside a worker (a Dask worker is a daemon and cannot).
-WORKER_ENV = {"TM_EMBED_WORKERS": "1"}
-
 
 def usable_cores() -> int:
     try:
@@ -61,8 +58,7 @@ class InProcess:
 _worker_state: dict[str, Any] = {}
 
 
-def _init_worker(fn: Callable, shared: Any, options: Any, env: dict[str, str]) -> None:
-    os.environ.update(env)
+def _init_worker(fn: Callable, shared: Any, options: Any) -> None:
     _worker_state.update(fn=fn, shared=shared, options=options)
 
 
@@ -82,7 +78,7 @@ class Processes:
                                               else None)
         self.in_flight = 2 * workers
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                                         initargs=(fn, shared, options, dict(WORKER_ENV)))
+                                         initargs=(fn, shared, options))
 
     def submit(self, job):
         return self._pool.submit(_run_in_worker, job)
@@ -97,30 +93,10 @@ class Processes:
 
 # --- a Dask cluster ------------------------------------------------------------------
 
-def _run_on_dask(fn: Callable, job, shared: Any, options: Any, env: dict[str, str | None]) -> Any:
-    """A Dask task: `fn` with the run's environment, restored afterwards (a worker runs
-    tasks of other clients too)."""
-    saved = {k: os.environ.get(k) for k in env}
-    try:
-        for k, v in env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        return fn(job, shared, options)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 class Dask:
     """Jobs submitted to a Dask distributed scheduler (`distributed.Client(address)`)."""
 
-    def __init__(self, fn: Callable, shared: Any, options: Any, address: str, env: dict[str, str | None],
-                 connect_timeout: float | None = None):
+    def __init__(self, fn: Callable, shared: Any, options: Any, address: str, connect_timeout: float = 30.0):
         try:
             from distributed import Client
         except ImportError:
@@ -128,25 +104,18 @@ class Dask:
                              "pip install 'tm[cluster]'") from None
         if not address:
             raise InputError("--executor dask needs --scheduler tcp://HOST:PORT")
-        if connect_timeout is None:
-            try:
-                connect_timeout = float(os.environ.get("TM_DASK_TIMEOUT", "30"))
-            except ValueError:
-                connect_timeout = 30.0
         try:
             self._client = Client(address, timeout=connect_timeout, set_as_default=False)
         except Exception as exc:        # OSError, TimeoutError, ValueError (a bad address), ...
             message = " ".join(str(exc).split()) or type(exc).__name__
             raise InputError(f"cannot reach the Dask scheduler at {address}: {message}") from None
         self._fn, self._options = fn, options
-        self._env = {**WORKER_ENV, **env}
         self._shared = self._client.scatter(shared, broadcast=True, hash=False) if shared is not None else None
         threads = sum(self._client.nthreads().values())
         self.in_flight = max(4, 2 * threads)
 
     def submit(self, job):
-        return self._client.submit(_run_on_dask, self._fn, job, self._shared, self._options, self._env,
-                                   pure=False)
+        return self._client.submit(self._fn, job, self._shared, self._options, pure=False)
 
     @staticmethod
     def result(handle) -> Any:
@@ -160,10 +129,11 @@ class Dask:
 
 
 def make_executor(kind: str, fn: Callable, shared: Any, options: Any, *, jobs: int | None = None,
-                  scheduler: str | None = None, env: dict[str, str | None] | None = None):
-    """`kind` local (jobs 1: in this process, else worker processes) or dask."""
+                  scheduler: str | None = None, connect_timeout: float = 30.0):
+    """`kind` local (jobs 1: in this process, else worker processes) or dask
+    (`connect_timeout`: seconds to reach the scheduler)."""
     if kind == "dask":
-        return Dask(fn, shared, options, scheduler or "", env or {})
+        return Dask(fn, shared, options, scheduler or "", connect_timeout)
     if kind != "local":
         raise InputError(f"unknown executor {kind!r} (choose local or dask)")
     jobs = usable_cores() if jobs is None else jobs

@@ -4,8 +4,8 @@ Used by the pipeline's result store (one stored result per release pair) and by
 the sentence-vector cache (tm/embed.py). A cache only ever saves time: what it
 holds is never trusted blindly and losing it costs nothing but a re-computation.
 
-- One file per store, in `cache_dir()`: $TM_CACHE_DIR, else $XDG_CACHE_HOME/tm,
-  else ~/.cache/tm. TM_CACHE_DIR=0 turns caching off (`cache_dir()` is None).
+- One file per store, in the run's cache folder (tm/config.py: $TM_CACHE_DIR, else
+  $XDG_CACHE_HOME/tm, else ~/.cache/tm; TM_CACHE_DIR=0: no caching, None).
 - WAL mode and a busy timeout: several worker processes may share one file.
 - A `meta` table records the store's kind and version. A file of another kind
   or version, a file that is not an SQLite database, one that fails
@@ -39,19 +39,12 @@ _SCHEMA = 1               # layout of the tables below (part of the version chec
 
 
 def cache_dir() -> Path | None:
-    """The cache folder: $TM_CACHE_DIR, else $XDG_CACHE_HOME/tm, else ~/.cache/tm.
+    """The cache folder the environment names (tm/config.py's `cache_dir_from`, the one
+    reading of it): $TM_CACHE_DIR, else $XDG_CACHE_HOME/tm, else ~/.cache/tm.
     TM_CACHE_DIR=0 (or "off", "no", "false") -> None: no caching at all."""
-    value = os.environ.get("TM_CACHE_DIR", "").strip()
-    if value.lower() in ("0", "off", "no", "false", "none"):
-        return None
-    if value:
-        return Path(value).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    try:
-        base = Path(xdg) if xdg else Path.home() / ".cache"
-    except RuntimeError:      # no home directory to be found
-        return None
-    return base / "tm"
+    from .config import cache_dir_from
+
+    return cache_dir_from(os.environ)
 
 
 class _Corrupt(Exception):

