@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tm import check as C
+from tm import numbers as C
 from tm.glossary import russian_lemmas
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ def reference_extract_numbers(text, lang, skip=()):
     def add(value, at):
         figures.setdefault(value, at)
 
-    months = C._months(lang)
+    months = C.month_words(lang)
     for m in C._NUMERIC_DATE.finditer(text):
         if not free(*m.span()):
             continue
@@ -61,7 +61,7 @@ def reference_extract_numbers(text, lang, skip=()):
                 if atom:
                     add(atom, a)
                     used.append((a, b))
-    multipliers = C._multipliers(lang)
+    multipliers = C.multipliers_of(lang)
     for m in C._NUMBER.get(lang, C._NUMBER["en"]).finditer(text):
         if not free(*m.span()):
             continue

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from tm.corpus import (load_corpus, normalise_release_text, normalise_text, parse_html_release,
+from tm.corpus import (load_corpus, normalise_text, normalise_tracking_spaces, parse_html_release,
                        read_release)
 from tm.encoding import decode_bytes
 from tm.html import extract_html, parse_date
@@ -108,7 +108,7 @@ def test_normalisation_rules():
 def test_normalisation_keeps_line_count_for_one_sentence_per_line_files():
     raw = "a\u2028b\nc\u0085d\ne\u2029f\n"
     assert normalise_text(raw).count("\n") == 3
-    assert normalise_release_text(raw) == "a\nb\nc\nd\ne\n\nf\n"
+    assert normalise_tracking_spaces(raw, release=True)[0] == "a\nb\nc\nd\ne\n\nf\n"
 
 
 def test_release_offsets_are_into_the_normalised_text(tmp_path):

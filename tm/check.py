@@ -14,17 +14,14 @@ Rules, applied to every bead with both sides non-empty:
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import asdict
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 
 from tm import __version__
-from tm.data import read_lines
-from tm.glossary import YEAR, Glossary, Match, russian_lemmas
-from tm.models import AlignedRelease, Finding, Sentence
+from tm.glossary import YEAR, Glossary, Match
+from tm.models import AlignedRelease, Finding, InputError, Sentence
+from tm.numbers import extract_numbers
 
 RULES = {
     "deprecated-term": "The English uses a deprecated term of a glossary concept.",
@@ -37,244 +34,6 @@ RULES = {
 SEVERITY = {rule: "error" for rule in RULES}
 SEVERITY["boundary-slip"] = "warning"
 FORMATS = ("text", "json", "junit", "sarif")
-
-
-# ---------------------------------------------------------------- numbers
-
-@lru_cache(maxsize=None)
-def _table(name: str, lang: str) -> dict[str, str]:
-    out = {}
-    for line in read_lines("glossary", name):
-        parts = line.split("\t")
-        if len(parts) >= 3 and parts[0] == lang:
-            out[parts[1].strip().lower()] = parts[2].strip()
-    return out
-
-
-@lru_cache(maxsize=None)
-def _months(lang: str) -> dict[str, int]:
-    return {k: int(v) for k, v in _table("months.tsv", lang).items()}
-
-
-@lru_cache(maxsize=None)
-def _multipliers(lang: str) -> dict[str, Decimal]:
-    return {k: Decimal(v) for k, v in _table("multipliers.tsv", lang).items()}
-
-
-def _number_words(lang: str) -> dict[str, str]:
-    return _table("number_words.tsv", lang)
-
-
-@lru_cache(maxsize=None)
-def _time_words(lang: str) -> tuple[dict[str, str], re.Pattern | None]:
-    """tm/data/glossary/times.tsv for a language: {word: role} and one pattern for the
-    times of day it describes ("11 a.m.", "3:30 pm", "at 15.30", «в 10 часов 30 минут»,
-    "noon"), or None when the language has no such data."""
-    table = _table("times.tsv", lang)
-    if not table:
-        return table, None
-
-    def alt(role: str) -> str:
-        words = sorted((w for w, r in table.items() if r == role), key=len, reverse=True)
-        return "|".join(re.escape(w) for w in words) or r"(?!x)x"
-
-    named = sorted((w for w, r in table.items() if ":" in r), key=len, reverse=True)
-    pattern = re.compile(
-        rf"(?<![\w.,:])(?:(?P<at>{alt('at')}){_SPACE}+)?"
-        rf"(?P<h>[01]?\d|2[0-4])(?:(?P<sep>[.:])(?P<m>[0-5]\d))?(?![\d,]|\.\d)"
-        rf"(?:{_SPACE}*(?P<ampm>{alt('am')}|{alt('pm')})(?!\w)"
-        rf"|{_SPACE}+(?P<hour>{alt('hour')})(?!\w)(?:{_SPACE}+(?P<m2>[0-5]?\d){_SPACE}+(?:{alt('minute')})(?!\w))?)?"
-        + (rf"|(?<!\w)(?P<named>{'|'.join(re.escape(w) for w in named)})(?!\w)" if named else ""),
-        re.IGNORECASE)
-    return table, pattern
-
-
-def _has_named_time(text: str, lang: str) -> bool:
-    table = _time_words(lang)[0]
-    if not table:
-        return False
-    low = text.lower()
-    return any(":" in role and word in low for word, role in table.items())
-
-
-def _times(text: str, lang: str, used: list[tuple[int, int]], free, add) -> None:
-    """Times of day: "11 a.m." = 11:00, "3:30 p.m." = 15:30, "at 15.30", «в 10 часов»,
-    "noon" = 12:00 (tm/data/glossary/times.tsv). A bare "15.30" or «10 часов» without
-    a preposition of time stays a number (a decimal, a duration)."""
-    table, pattern = _time_words(lang)
-    if pattern is None:
-        return
-    for m in pattern.finditer(text):
-        if m.group("named"):
-            a, b = m.span("named")
-            if free(a, b):
-                h, mm = table[m.group("named").lower()].split(":")
-                add(f"time:{int(h)}:{mm}", a)
-                used.append((a, b))
-            continue
-        a, b = m.start("h"), m.end()
-        if not free(a, b):
-            continue
-        h, minutes = int(m.group("h")), m.group("m") or m.group("m2")
-        ampm = (m.group("ampm") or "").lower()
-        if ampm:
-            if not 1 <= h <= 12:
-                continue
-            h = h % 12 + (12 if table.get(ampm) == "pm" else 0)
-        elif m.group("hour"):
-            if not m.group("at") and not m.group("m"):
-                continue                      # «в течение 10 часов»: a duration
-        elif not (m.group("at") and m.group("sep") == "." and minutes):
-            continue                          # "15.30" only after "at": otherwise a decimal
-        if h == 24:
-            continue
-        add(f"time:{h}:{int(minutes or 0):02d}", a)
-        used.append((a, b))
-
-
-_SPACE = "[ \u00a0\u202f\u2009]"
-# a figure: 6 500 / 6,500 / 1,5 / 1.5 / 2022 (thousands groups only after 1-3 digits)
-_NUMBER = {
-    "ru": re.compile(rf"(?<![\d.,])(\d{{1,3}}(?:{_SPACE}\d{{3}})+|\d+)(?:,(\d+))?(?![\d])"),
-    "en": re.compile(rf"(?<![\d.,])(\d{{1,3}}(?:(?:,|{_SPACE})\d{{3}})+|\d+)(?:\.(\d+))?(?![\d])"),
-}
-_NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./](\d{4})(?![\d])")
-_TIME = {"ru": re.compile(r"(?<![\d.,:])([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d,])"),
-         "en": re.compile(r"(?<![\d.,:])([01]?\d|2[0-3]):([0-5]\d)(?![\d])")}
-_WORD = re.compile(r"[^\W\d_]+")
-_DIGIT = re.compile(r"\d")
-_GROUPING = re.compile(r"[ \u00a0\u202f\u2009,]")
-_DAY_BEFORE = re.compile(r"(?<![\d.,])(\d{1,2})(?:-?(?:го|st|nd|rd|th))?\s+$")
-_DAY_AFTER = re.compile(r"\s+(\d{1,2})(?:st|nd|rd|th)?(?![\d])")
-# lang -> {lower-case word: the values it names as a number word ("три", "three")}
-_WORD_VALUES: dict[str, dict[str, tuple[str, ...]]] = {}
-
-
-def _word_values(word: str, lang: str) -> tuple[str, ...]:
-    cache = _WORD_VALUES.setdefault(lang, {})
-    values = cache.get(word)
-    if values is None:
-        table = _number_words(lang)
-        if lang == "ru":
-            values = tuple(table[lemma] for lemma in russian_lemmas(word) if lemma in table)
-        else:
-            values = (table[word],) if word in table else ()
-        if len(cache) > 1 << 17:
-            cache.clear()
-        cache[word] = values
-    return values
-
-
-def _canon(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
-
-
-def _date_atom(day: int, month: int) -> str | None:
-    if 1 <= day <= 31 and 1 <= month <= 12:
-        return f"date:{day:02d}.{month:02d}"
-    return None
-
-
-def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> tuple[dict[str, int], set[str]]:
-    """The numbers of a text, normalised.
-
-    Returns (figures, words): `figures` maps each normalised value written in
-    digits to its offset in the text (days of a date become "date:DD.MM", the
-    year stays a number); `words` holds the values of number words, which only
-    ever satisfy. Spans in `skip` (glossary names with a year) are ignored."""
-    figures: dict[str, int] = {}
-    used: list[tuple[int, int]] = list(skip)
-
-    def add(value: str, at: int) -> None:
-        figures.setdefault(value, at)
-
-    # every figure, date and time has a digit: a text without one has number words
-    # and named times ("noon") at most
-    if _DIGIT.search(text) is not None:
-        _figures(text, lang, used, add)
-    elif _has_named_time(text, lang):
-        _times(text, lang, used, lambda a, b: True, add)
-    # number words: satisfy only
-    word_values: set[str] = set()
-    for w in _WORD.findall(text):
-        values = _word_values(w.lower().rstrip("."), lang)
-        if values:
-            word_values.update(values)
-    # a day range shares its month: «13–15 февраля» = "February 13-15" = "from 13 to 15
-    # February"; so the day of a date satisfies a plain day number and the reverse
-    months_seen = {atom[-2:] for atom in figures if atom.startswith("date:")}
-    for atom in figures:
-        if atom.startswith("date:"):
-            word_values.add(str(int(atom[5:7])))
-        elif atom.isdigit() and 1 <= int(atom) <= 31:
-            word_values.update(f"date:{int(atom):02d}.{m}" for m in months_seen)
-    return figures, word_values
-
-
-def _figures(text: str, lang: str, used: list[tuple[int, int]], add) -> None:
-    """extract_numbers' figures: dates, times, plain figures with their multipliers."""
-    def free(a: int, b: int) -> bool:
-        return not any(a < e and s < b for s, e in used)
-
-    months = _months(lang)
-    # 25.07.2024
-    for m in _NUMERIC_DATE.finditer(text):
-        if not free(*m.span()):
-            continue
-        atom = _date_atom(int(m.group(1)), int(m.group(2)))
-        if atom:
-            add(atom, m.start())
-            add(str(int(m.group(3))), m.start())
-            used.append(m.span())
-    # times of day written with words: 11 a.m., at 15.30, «в 10 часов», noon
-    _times(text, lang, used, free, add)
-    # times: 10:00 (Russian also 10.00)
-    for m in _TIME.get(lang, _TIME["en"]).finditer(text):
-        if free(*m.span()):
-            add(f"time:{int(m.group(1))}:{m.group(2)}", m.start())
-            used.append(m.span())
-    # 25 июля / 25 July / July 25
-    words = [(w.group().lower().rstrip("."), w.start(), w.end()) for w in _WORD.finditer(text)]
-    for w, ws, we in words:
-        month = months.get(w)
-        if month is None:
-            continue
-        before = _DAY_BEFORE.search(text[max(0, ws - 8):ws])
-        after = _DAY_AFTER.match(text[we:we + 8])
-        if before:
-            a = max(0, ws - 8) + before.start(1)
-            b = max(0, ws - 8) + before.end(1)
-            if free(a, b):
-                atom = _date_atom(int(before.group(1)), month)
-                if atom:
-                    add(atom, a)
-                    used.append((a, b))
-                    continue
-        if after and lang == "en":
-            a, b = we + after.start(1), we + after.end(1)
-            if free(a, b):
-                atom = _date_atom(int(after.group(1)), month)
-                if atom:
-                    add(atom, a)
-                    used.append((a, b))
-    # plain figures, with a multiplier word after them
-    multipliers = _multipliers(lang)
-    pattern = _NUMBER.get(lang, _NUMBER["en"])
-    for m in pattern.finditer(text):
-        if not free(*m.span()):
-            continue
-        whole = _GROUPING.sub("", m.group(1))
-        try:
-            value = Decimal(whole + ("." + m.group(2) if m.group(2) else ""))
-        except InvalidOperation:
-            continue
-        nxt = _WORD.match(text[m.end():].lstrip(" \u00a0\u202f\u2009"))
-        if nxt:
-            factor = multipliers.get(nxt.group().lower())
-            if factor is not None:
-                value *= factor
-        add(_canon(value), m.start())
 
 
 # ---------------------------------------------------------------- the rules
@@ -292,16 +51,13 @@ def _expected(glossary: Glossary, concept: str, lang: str, year: int | None) -> 
     return term.render(year) if term else None
 
 
-def check_release(aligned: AlignedRelease, glossary: Glossary,
-                  src_lang: str | None = None, tgt_lang: str | None = None) -> list[Finding]:
-    """All findings for one aligned release pair, in bead order.
-
-    The languages default to those of the releases (ru and en for the CSTO corpus)."""
-    src_lang = src_lang or getattr(aligned.src, "lang", None) or "ru"
-    tgt_lang = tgt_lang or getattr(aligned.tgt, "lang", None) or "en"
+def check_release(aligned: AlignedRelease, glossary: Glossary) -> list[Finding]:
+    """All findings for one aligned release pair, in bead order, in the languages of
+    its releases."""
+    src_lang, tgt_lang = aligned.src.lang, aligned.tgt.lang
     findings: list[Finding] = []
     numbers: list = []      # per bead: (position in findings, base, English sentences, only_src, only_tgt, figures)
-    tgt_file = str(aligned.tgt.path) if aligned.tgt is not None else None
+    tgt_file = str(aligned.tgt.path)
     for bead in aligned.beads:
         if not bead.src or not bead.tgt:
             continue
@@ -631,8 +387,6 @@ def read_gold(path: str | Path) -> list[tuple[str, str, str | None, int]]:
             continue
         parts = raw.split("\t")
         if len(parts) != 4:
-            from tm.models import InputError
-
             raise InputError("expected 4 TAB-separated fields: release rule concept line", path, number)
         release, rule, concept, line = parts
         rows.append((release, rule, None if concept == "-" else concept, int(line)))

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from . import html as html_reader
 from .data import read_lines
+from .text import BLANK_LINES
 from .encoding import decode_bytes
 from .models import RELEASE_ID, InputError, Paragraph, Release
 
@@ -44,14 +45,13 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\
 _LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u0085": "\n", "\v": "\n", "\f": "\n",
                               "\u2029": "\n\n"})
 _UNICODE_SPACES = re.compile(r"[^\S\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]")
-_BLANK_LINES = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[-_.])")
 _TRAILING_PUNCT = " \t.:;!?…>»«\"'()[]-–—→←"
 
 
 @lru_cache(maxsize=None)
 def _boilerplate_lines(lang: str) -> frozenset[str]:
-    return frozenset(_boilerplate_key(line) for line in read_lines("boilerplate", f"{lang}.txt"))
+    return frozenset(_boilerplate_key(line) for line in read_lines("boilerplate", f"{lang}.txt", optional=True))
 
 
 def _boilerplate_key(line: str) -> str:
@@ -91,7 +91,8 @@ def normalise_text(text: str) -> str:
 
 
 def normalise_tracking_spaces(text: str, release: bool = False) -> tuple[str, dict[int, str]]:
-    """normalise_text (with `release`: normalise_release_text), and where it put an
+    """normalise_text (with `release`: also the other line and paragraph separators,
+    as a release is read), and where it put an
     ordinary space for another Unicode space: {offset in the result: original
     space}. Release.original_spaces keeps this, so the exports can write the
     document's own spaces (NBSP in «6 500») while matching uses plain ones."""
@@ -103,16 +104,11 @@ def normalise_tracking_spaces(text: str, release: bool = False) -> tuple[str, di
     return (_UNICODE_SPACES.sub(" ", text) if spaces else text), spaces
 
 
-def normalise_release_text(text: str) -> str:
-    """normalise_text plus the other line and paragraph separators (for releases)."""
-    return normalise_tracking_spaces(text, release=True)[0]
-
-
 def split_paragraphs(text: str) -> list[Paragraph]:
     """Blocks of text between blank lines, trimmed, as exact slices with offsets and line numbers."""
     paragraphs = []
     pos = 0
-    for m in list(_BLANK_LINES.finditer(text)) + [None]:
+    for m in list(BLANK_LINES.finditer(text)) + [None]:
         end = m.start() if m else len(text)
         block = text[pos:end]
         stripped = block.strip()

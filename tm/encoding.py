@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .data import read_lines
+from .data import read_lines, read_table
 from .models import InputError
 
 # Longest first: the UTF-32 LE BOM starts with the UTF-16 LE one.
@@ -70,7 +70,7 @@ def legacy_encodings(lang: str | None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=None)
 def _common_words(lang: str) -> frozenset[str]:
-    return frozenset(w.casefold() for w in read_lines("encodings", f"{lang}-words.txt"))
+    return frozenset(w.casefold() for w in read_lines("encodings", f"{lang}-words.txt", optional=True))
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -95,8 +95,7 @@ def junk_share(text: str) -> float:
 @lru_cache(maxsize=None)
 def _letter_log_freq(lang: str) -> dict[str, float]:
     table = {}
-    for line in read_lines("encodings", f"{lang}-letters.tsv"):
-        letter, share = line.split("\t")
+    for letter, share in read_table("encodings", f"{lang}-letters.tsv", columns=2, optional=True):
         table[letter] = math.log10(float(share))
     return table
 

@@ -26,6 +26,7 @@ import lxml.html
 
 from .data import read_lines
 from .models import InputError
+from .numbers import month_of
 
 # Elements that start a new paragraph (everything else is inline).
 BLOCK_TAGS = frozenset("""
@@ -81,16 +82,6 @@ def _rules() -> _Rules:
     return _Rules(frozenset(drop_tags), frozenset(drop_classes), tuple(article), tuple(when))
 
 
-@lru_cache(maxsize=None)
-def _months() -> tuple[tuple[str, int], ...]:
-    """Month-name stems (any language in the table) -> month number."""
-    stems = []
-    for line in read_lines("align", "months.tsv"):
-        stem, month = line.split("\t")
-        stems.append((stem.casefold(), int(month)))
-    return tuple(stems)
-
-
 def declared_charset(data: bytes) -> str | None:
     """The charset a page declares in <meta charset> / http-equiv (first 4 KiB)."""
     m = _META_CHARSET.search(data[:4096])
@@ -117,14 +108,6 @@ def _find(root, selectors) -> object | None:
     return None
 
 
-def _month(word: str) -> int | None:
-    word = word.casefold()
-    for stem, month in _months():
-        if word.startswith(stem):
-            return month
-    return None
-
-
 def parse_date(text: str) -> str | None:
     """`2024-07-25`, `25.07.2024`, `25 июля 2024`, `25 July 2024`, `July 25, 2024` -> ISO."""
     candidates = []
@@ -132,10 +115,10 @@ def parse_date(text: str) -> str | None:
         candidates.append((m[1], m[2], m[3]))
     if m := _DMY_DATE.search(text):
         candidates.append((m[3], m[2], m[1]))
-    if (m := _TEXT_DATE.search(text)) and _month(m[2]):
-        candidates.append((m[3], _month(m[2]), m[1]))
-    if (m := _MDY_DATE.search(text)) and _month(m[1]):
-        candidates.append((m[3], _month(m[1]), m[2]))
+    if (m := _TEXT_DATE.search(text)) and month_of(m[2]):
+        candidates.append((m[3], month_of(m[2]), m[1]))
+    if (m := _MDY_DATE.search(text)) and month_of(m[1]):
+        candidates.append((m[3], month_of(m[1]), m[2]))
     for y, mo, d in candidates:
         try:
             return date(int(y), int(mo), int(d)).isoformat()

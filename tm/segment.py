@@ -57,24 +57,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
-from functools import lru_cache
 
-from sacremoses.corpus import NonbreakingPrefixes
-
-from .data import read_lines
 from .models import Release, Sentence
+from .segment_rules import (ACRONYM, AFTER_NUMBER, CLASSES, DATE, FINAL, NUMERIC, PREFIX,  # noqa: F401
+                            _NEXT_WORD, _YEAR_END, Rules, _abbreviation_key, _continues_clause,
+                            _has_predicate, _lookup, rules_for)
+from .text import BLANK_LINES
 
-PREFIX, NUMERIC, FINAL, ACRONYM, AFTER_NUMBER = "prefix", "numeric", "final", "acronym", "after-number"
-DATE = "date"
-CLASSES = frozenset({PREFIX, NUMERIC, FINAL, ACRONYM, AFTER_NUMBER, DATE})
 
-_MOSES = NonbreakingPrefixes()
-_MOSES_LANGS = frozenset(_MOSES.available_langs.values())
-
-# Blank lines: a run of whitespace holding at least two newlines, from the first
-# newline to the last (what follows the last belongs to the next paragraph).
-_BLANK_LINES = re.compile(r"\n\s*\n")
 
 # Terminal punctuation (a spaced ". . . ." taken whole, but given back if no
 # whitespace follows it; at most 4 spaced dots, so the scan stays linear), then
@@ -87,7 +77,6 @@ _TERMINAL = re.compile(
     r"(?P<p>[.!?…‼⁉⁈⁇](?<![.!?…‼⁉⁈⁇][.!?…‼⁉⁈⁇])[.!?…‼⁉⁈⁇]*+(?:[ \u00a0]\.++){0,4})"
     r"(?P<c>[)\]}\"'»”’“‘›]*+)(?=" + _NEXT + ")")
 _NEXT = re.compile(_NEXT)
-_NEXT_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?(?P<dot>\.)?")
 
 _NOT_SENTENCE_START = frozenset(",;:)]}»”’%.")
 _OPENERS = "([{«\"'“„‘‚<"
@@ -129,68 +118,6 @@ _SMILEY_HINTS = ("))", "((", ":)", ";)", ":(", "=)", ":-", ";-", ":D", ":P", ":p
 _NEWLINE_RUN = re.compile(r"\s*\n\s*")
 # Emoji, symbols, hashtags and @handles only (no word): "😍😍😍", "#политика #налоги".
 _DECORATION = re.compile(r"(?:[#@][^\s#@]+|[^\w\s]|[\s_])+")
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The language data the segmenter uses for one language."""
-
-    lang: str
-    abbreviations: dict[str, str]   # abbreviation without final period -> class
-    starters: frozenset[str]        # usual sentence-opening words
-
-
-def _parse_abbreviation_file(lang: str) -> tuple[dict[str, str], str]:
-    """(entries, class of the Moses prefixes) from tm/data/abbreviations/<lang>.txt."""
-    entries: dict[str, str] = {}
-    moses_class = PREFIX
-    current = PREFIX
-    for line in read_lines("abbreviations", f"{lang}.txt"):
-        if line.startswith("@moses"):
-            moses_class = line.split()[1]
-            if moses_class not in CLASSES:
-                raise ValueError(f"abbreviations/{lang}.txt: unknown class {moses_class!r}")
-        elif line.startswith("[") and line.endswith("]"):
-            current = line[1:-1].strip()
-            if current not in CLASSES:
-                raise ValueError(f"abbreviations/{lang}.txt: unknown class {current!r}")
-        else:
-            entries[_abbreviation_key(line)] = current
-    return entries, moses_class
-
-
-_DOT_SPACE = re.compile(r"\.\s+")
-
-
-def _abbreviation_key(word: str) -> str:
-    """'т. д.' -> 'т.д', 'Gen.' -> 'Gen', 'и пр.' -> 'и пр' (a word before it kept)."""
-    return _DOT_SPACE.sub(".", " ".join(word.split())).rstrip(".")
-
-
-@lru_cache(maxsize=None)
-def rules_for(lang: str) -> Rules:
-    """Abbreviations (data file + Moses prefixes) and sentence starters for a language."""
-    lang = lang.lower()
-    own, moses_class = _parse_abbreviation_file(lang)
-    merged: dict[str, str] = {}
-    if lang in _MOSES_LANGS:
-        for entry in _MOSES.words(lang):
-            word, _, flag = entry.partition(" ")
-            # Single capital letters are initials (a rule of their own) and
-            # "5г"-style entries are covered by the number+unit rule.
-            if not word or (len(word) == 1 and word.isupper()) or any(ch.isdigit() for ch in word):
-                continue
-            merged[_abbreviation_key(word)] = NUMERIC if "NUMERIC_ONLY" in flag else moses_class
-    merged.update(own)
-    starters = frozenset(read_lines("sentence_starters", f"{lang}.txt"))
-    return Rules(lang, merged, starters)
-
-
-def _lookup(abbreviations: dict[str, str], key: str) -> str | None:
-    cls = abbreviations.get(key)
-    if cls is None and key[:1].isupper():
-        cls = abbreviations.get(key[0].lower() + key[1:])
-    return cls
 
 
 class _QuoteDepth:
@@ -432,66 +359,6 @@ def _period_ends_sentence(t: str, ps: int, sent_start: int, nm: re.Match,
     return True
 
 
-# Clause breaks inside a sentence: what comes after the last of these before an
-# abbreviation is the clause the abbreviation ends.
-_CLAUSE_BREAK = re.compile(r"[,;:()]")
-# A spaced dash inside a clause stands for its verb («а Asty Film — в 1916 г.»).
-_DASH_PREDICATE = re.compile(r"\s(?:--|[–—])\s")
-_YEAR_END = re.compile(r"(?<!\d)(?:1[0-9]|20)\d\d\Z")
-# Parts of speech that make a clause a predication (pymorphy3 / OpenCorpora tags).
-_PREDICATE_POS = frozenset({"VERB", "INFN", "PRTS"})
-_OBLIQUE_POS = frozenset({"NOUN", "ADJF", "PRTF"})
-
-
-@lru_cache(maxsize=4096)
-def _morph_parses(word: str) -> tuple[tuple[str | None, str | None], ...]:
-    """(part of speech, case) of each plausible pymorphy3 parse of a Russian word."""
-    from .glossary import _morph
-
-    return tuple((p.tag.POS, p.tag.case) for p in _morph().parse(word) if p.score >= 0.01)
-
-
-def _continues_clause(t: str, sent_start: int, abbr_start: int, wpos: int, lang: str) -> bool:
-    """Rule 4, morphology: after an abbreviation that can end a sentence («в 2023 г.»,
-    «т.г.»), a capitalised noun or adjective that cannot be nominative («Кыргызской
-    Республике», «Совету») continues a clause that has not yet got its verb: the
-    sentence needs a predicate and an oblique case cannot be its subject. Only for
-    languages with a morphological analyser (Russian: pymorphy3)."""
-    if lang != "ru":
-        return False
-    wm = _NEXT_WORD.match(t, wpos)
-    if wm is None or wm.group("dot"):
-        return False
-    word = wm.group(0)
-    if len(word) > 1 and word.isupper():
-        return False                                  # an acronym: ОДКБ, КСОР
-    parses = _morph_parses(word.lower())
-    if not parses or any(pos not in _OBLIQUE_POS or case in (None, "nomn", "voct")
-                         for pos, case in parses):
-        return False
-    lo = max(sent_start, abbr_start - 240)
-    clause_start = lo
-    for m in _CLAUSE_BREAK.finditer(t, lo, abbr_start):
-        clause_start = m.end()
-    if _DASH_PREDICATE.search(t, clause_start, abbr_start):
-        return False
-    return not _has_predicate(t, clause_start, abbr_start, lang)
-
-
-def _has_predicate(t: str, a: int, b: int, lang: str) -> bool:
-    """Does t[a:b] hold a verb (its most likely pymorphy3 reading: a finite verb, an
-    infinitive, a short participle)? Without a morphological analyser: unknown, no."""
-    if lang != "ru":
-        return False
-    for m in _NEXT_WORD.finditer(t, a, b):
-        w = m.group(0)
-        if m.group("dot"):
-            w = w[:-1]
-        if any(pos in _PREDICATE_POS for pos, _case in _morph_parses(w.lower())[:1]):
-            return True
-    return False
-
-
 def _attribution_ends(t: str, ps: int, sent_start: int) -> bool:
     """Rule 5, press convention: a full stop at t[ps] ends the author's words that
     interrupt a quotation after a comma («Учения прошли успешно, – отметил
@@ -553,7 +420,7 @@ _CLOSERS = ")]}\"'»”’›"
 def _paragraph_spans(text: str):
     """(start, end) of the paragraphs of text (blocks between blank lines), untrimmed."""
     pos = 0
-    for m in _BLANK_LINES.finditer(text):
+    for m in BLANK_LINES.finditer(text):
         yield pos, m.start()
         pos = m.end()
     yield pos, len(text)

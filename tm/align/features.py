@@ -4,7 +4,8 @@ names through transliteration, glossary anchors), and the lexical vectors
 that stand in for embeddings without them.
 
 Everything here works for any language pair; language knowledge (month names,
-number multipliers, transliteration tables) is data under tm/data/.
+number multipliers, transliteration tables) is data under tm/data/. The number
+and date keys are tm/numbers.py's `number_keys`.
 """
 from __future__ import annotations
 
@@ -18,119 +19,12 @@ from typing import Sequence
 import numpy as np
 
 from ..data import read_lines
+from ..numbers import number_keys  # noqa: F401  (numbers and dates: tm/numbers.py)
 from .options import Anchors
 from .search import _unit
 
-# Languages that write 1,5 for one and a half and 6.500 / 6 500 for thousands.
-_DECIMAL_COMMA = {"ru", "de", "fr", "uk", "kk", "ky", "be", "es", "it", "pt", "pl", "cs", "nl", "tr"}
-
-_NUMBER = re.compile(
-    r"(?<![\w.,])"
-    r"(\d{1,3}(?:(?:[ \u00a0\u202f\u2009]|[.,'’](?=\d{3}(?!\d)))\d{3})+|\d+)"   # integer part, grouped or not
-    r"(?:([.,])(\d+))?"                                                # decimal part
-)
-_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?!\d)")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_DIGIT = re.compile(r"\d")
-_NOT_DIGIT = re.compile(r"[^\d]")
-_DIGIT_BEFORE = re.compile(r"\d[.\s]*$")
-_DIGIT_AFTER = re.compile(r"[\s,.]*\d")
-
-
-@lru_cache(maxsize=None)
-def _months() -> dict[str, int]:
-    out = {}
-    for line in read_lines("align", "months.tsv"):
-        stem, num = line.split("\t")
-        out[stem.lower()] = int(num)
-    return out
-
-
-@lru_cache(maxsize=None)
-def _multipliers() -> dict[str, int]:
-    out = {}
-    for line in read_lines("align", "multipliers.tsv"):
-        word, factor = line.split("\t")
-        out[word.lower()] = int(factor)
-    return out
-
-
-@lru_cache(maxsize=100_000)
-def _month_of(word: str) -> int | None:
-    """Month number of a month name in any inflected form (stem + up to 4 letters)."""
-    w = word.lower()
-    months = _months()
-    for cut in range(len(w), max(2, len(w) - 5), -1):
-        stem = w[:cut]
-        if stem in months and len(w) <= len(stem) + 4:
-            return months[stem]
-    return None
-
-
 _NO_KEYS: frozenset[str] = frozenset()
-
-
-def _fmt(value: float) -> str:
-    if value == int(value):
-        return str(int(value))
-    return f"{value:.6g}"
-
-
-def number_keys(text: str, lang: str) -> frozenset[str]:
-    """Numbers and dates in a sentence, normalised so that equal values written
-    the way of different languages give the same keys.
-
-    6 500 = 6,500 (en) = 6.500 (de) = 6500; 1,5 тыс. = 1.5 thousand = 1500;
-    25.07.2024 = 25 July 2024 = «25 июля 2024 года» (keys 25, m7, 2024)."""
-    if _DIGIT.search(text) is None:
-        # every key needs a digit: a number, a date, or a month name next to a number
-        return _NO_KEYS
-    keys: set[str] = set()
-    decimal_comma = lang.split("-")[0].lower() in _DECIMAL_COMMA
-    consumed = []
-    for m in _DATE.finditer(text):
-        d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
-        if 1 <= d <= 31 and 1 <= mo <= 12:
-            year = int(y) if len(y) == 4 else 2000 + int(y)
-            keys.update({str(d), f"m{mo}", str(year)})
-            consumed.append((m.start(), m.end()))
-    mults = _multipliers()
-    for m in _NUMBER.finditer(text):
-        if any(a <= m.start() < b for a, b in consumed):
-            continue
-        intpart, sep, frac = m.group(1), m.group(2), m.group(3)
-        digits = _NOT_DIGIT.sub("", intpart)
-        grouped = digits != intpart
-        if sep and frac is not None:
-            # "6,500" in English / "6.500" in German are thousands, not decimals
-            is_decimal = (sep == ",") == decimal_comma
-            if not is_decimal and len(frac) == 3 and not grouped:
-                digits += frac
-                value = float(digits)
-            elif is_decimal:
-                value = float(digits + "." + frac)
-            else:  # an odd mix such as 1.2.3: keep the parts
-                keys.add(str(int(digits)))
-                keys.add(str(int(frac)))
-                continue
-        else:
-            value = float(digits)
-        following = text[m.end():m.end() + 16].lstrip()
-        w = _WORD.match(following)
-        if w and w.group(0).lower() in mults:
-            value *= mults[w.group(0).lower()]
-        keys.add(_fmt(value))
-    # month names next to a number (a bare "May"/"mars" is not a date)
-    words = list(_WORD.finditer(text))
-    for w in words:
-        mo = _month_of(w.group(0))
-        if mo is None:
-            continue
-        before = text[max(0, w.start() - 6):w.start()]
-        after = text[w.end():w.end() + 7]
-        if _DIGIT_BEFORE.search(before) or _DIGIT_AFTER.match(after):
-            keys.add(f"m{mo}")
-    return frozenset(keys)
 
 
 def number_weight(key: str) -> float:
@@ -152,7 +46,7 @@ def number_weight(key: str) -> float:
 @lru_cache(maxsize=None)
 def _translit_table(lang: str) -> dict[str, str]:
     table = {}
-    for line in read_lines("translit", f"{lang}.tsv"):
+    for line in read_lines("translit", f"{lang}.tsv", optional=True):
         parts = line.split("\t")
         table[parts[0]] = parts[1].split("|")[0] if len(parts) > 1 else ""
     return table

@@ -1,0 +1,106 @@
+"""Words as the glossary matcher compares them: tokens, Russian lemmas (pymorphy3,
+loaded once, lazily), a crude English singular, the optional words of
+tm/data/glossary/optional_words.tsv. Also what the segmenter (pymorphy3) and the
+numbers of `tm check` (number words by lemma) use."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tm.data import read_table
+
+# Typographic classes (not language data): any of these is "a quote" / "a dash".
+QUOTES = "\"'«»„“”‟‘’‚‹›"
+DASHES = "-‐‑‒–—―−"
+
+_TOKEN = re.compile(
+    r"(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
+    r"|(?P<num>\d+)"
+    rf"|(?P<dash>[{re.escape(DASHES)}])"
+    rf"|(?P<quote>[{re.escape(QUOTES)}])"
+    r"|(?P<punct>[^\s\w])"
+)
+@dataclass(frozen=True)
+class _Tok:
+    kind: str               # word | num | punct
+    raw: str                # as written (possessive dropped)
+    keys: frozenset[str]    # what it compares by (lemmas, singular, digits)
+    start: int
+    end: int
+
+
+_MORPH = None
+
+
+def _morph():
+    global _MORPH
+    if _MORPH is None:
+        import pymorphy3  # loaded once, lazily: start-up of commands that don't match stays fast
+
+        _MORPH = pymorphy3.MorphAnalyzer()
+    return _MORPH
+
+
+@lru_cache(maxsize=10_000)    # words: reached within a few hundred pairs, so memory stays flat over an archive
+def russian_lemmas(word: str) -> frozenset[str]:
+    """All dictionary forms pymorphy3 proposes, plus the word itself (ё = е).
+
+    The word itself is kept because for unknown surnames pymorphy3 may not
+    propose the nominative it was given (Тасмагамбетов -> тасмагамбет)."""
+    low = word.lower().replace("ё", "е")
+    forms = {low}
+    for parse in _morph().parse(low):
+        forms.add(parse.normal_form.replace("ё", "е"))
+    return frozenset(forms)
+
+
+def english_singular(word: str) -> str:
+    """A crude singular, applied the same way to terms and text."""
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("sses", "xes", "ches", "shes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+@lru_cache(maxsize=None)
+def _optional_words(lang: str) -> frozenset[str]:
+    return frozenset(word.lower() for row_lang, word in read_table("glossary", "optional_words.tsv", columns=2)
+                     if row_lang == lang)
+
+
+def _word_keys(raw: str, lang: str) -> frozenset[str]:
+    if lang == "ru":
+        return russian_lemmas(raw)
+    if lang == "en":
+        return frozenset({english_singular(raw)})
+    return frozenset({raw.lower()})
+
+
+def tokenize(text: str, lang: str) -> list[_Tok]:
+    """Matchable tokens: quotes, dashes and optional words are left out."""
+    optional = _optional_words(lang)
+    tokens: list[_Tok] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind in ("dash", "quote"):
+            continue
+        raw = m.group()
+        start, end = m.span()
+        if kind == "word":
+            # possessive: CSTO's, Ministers' (the trailing apostrophe is a quote token)
+            if raw[-2:] in ("'s", "’s") and lang == "en":
+                raw = raw[:-2]
+                end -= 2
+            if raw.lower() in optional:
+                continue
+            tokens.append(_Tok("word", raw, _word_keys(raw, lang), start, end))
+        elif kind == "num":
+            tokens.append(_Tok("num", raw, frozenset({raw}), start, end))
+        else:
+            tokens.append(_Tok("punct", raw, frozenset({raw}), start, end))
+    return tokens
