@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tm.glossary import glossary_rows, glossary_to_tbx, load_glossary, tbx_to_glossary
+from tm.glossary import glossary_rows, load_glossary
+from tm.tbx import glossary_to_tbx, tbx_to_glossary
 from tm.models import InputError
 
 from conftest import run_tm

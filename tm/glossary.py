@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from tm.data import read_lines
 from tm.fileio import write_public
 from tm.models import InputError
+from tm.text import fold_spaces
+from tm.wordforms import DASHES, QUOTES, _morph, _Tok, russian_lemmas, tokenize  # noqa: F401  (_morph: tm.pipeline)
 
 HEADER = ("concept", "lang", "term", "status", "kind", "note")
 STATUSES = ("preferred", "admitted", "deprecated")
@@ -41,17 +42,6 @@ CONCEPT_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")   # an XML ID, so TBX can
 LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
 KIND = re.compile(r"[a-z][a-z0-9_-]*\Z")
 
-# Typographic classes (not language data): any of these is "a quote" / "a dash".
-QUOTES = "\"'«»„“”‟‘’‚‹›"
-DASHES = "-‐‑‒–—―−"
-
-_TOKEN = re.compile(
-    r"(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
-    r"|(?P<num>\d+)"
-    rf"|(?P<dash>[{re.escape(DASHES)}])"
-    rf"|(?P<quote>[{re.escape(QUOTES)}])"
-    r"|(?P<punct>[^\s\w])"
-)
 _YEAR_SLOT = "\uE000"   # stands for {year} while a term is tokenised
 
 
@@ -96,95 +86,6 @@ class Match:
 
 
 # ---------------------------------------------------------------- tokens
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str               # word | num | punct
-    raw: str                # as written (possessive dropped)
-    keys: frozenset[str]    # what it compares by (lemmas, singular, digits)
-    start: int
-    end: int
-
-
-_MORPH = None
-
-
-def _morph():
-    global _MORPH
-    if _MORPH is None:
-        import pymorphy3  # loaded once, lazily: start-up of commands that don't match stays fast
-
-        _MORPH = pymorphy3.MorphAnalyzer()
-    return _MORPH
-
-
-@lru_cache(maxsize=10_000)    # words: reached within a few hundred pairs, so memory stays flat over an archive
-def russian_lemmas(word: str) -> frozenset[str]:
-    """All dictionary forms pymorphy3 proposes, plus the word itself (ё = е).
-
-    The word itself is kept because for unknown surnames pymorphy3 may not
-    propose the nominative it was given (Тасмагамбетов -> тасмагамбет)."""
-    low = word.lower().replace("ё", "е")
-    forms = {low}
-    for parse in _morph().parse(low):
-        forms.add(parse.normal_form.replace("ё", "е"))
-    return frozenset(forms)
-
-
-def english_singular(word: str) -> str:
-    """A crude singular, applied the same way to terms and text."""
-    w = word.lower()
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 4 and w.endswith(("sses", "xes", "ches", "shes")):
-        return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
-
-
-@lru_cache(maxsize=None)
-def _optional_words(lang: str) -> frozenset[str]:
-    words = set()
-    for line in read_lines("glossary", "optional_words.tsv"):
-        parts = line.split("\t")
-        if len(parts) >= 2 and parts[0] == lang:
-            words.add(parts[1].strip().lower())
-    return frozenset(words)
-
-
-def _word_keys(raw: str, lang: str) -> frozenset[str]:
-    if lang == "ru":
-        return russian_lemmas(raw)
-    if lang == "en":
-        return frozenset({english_singular(raw)})
-    return frozenset({raw.lower()})
-
-
-def tokenize(text: str, lang: str) -> list[_Tok]:
-    """Matchable tokens: quotes, dashes and optional words are left out."""
-    optional = _optional_words(lang)
-    tokens: list[_Tok] = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind in ("dash", "quote"):
-            continue
-        raw = m.group()
-        start, end = m.span()
-        if kind == "word":
-            # possessive: CSTO's, Ministers' (the trailing apostrophe is a quote token)
-            if raw[-2:] in ("'s", "’s") and lang == "en":
-                raw = raw[:-2]
-                end -= 2
-            if raw.lower() in optional:
-                continue
-            tokens.append(_Tok("word", raw, _word_keys(raw, lang), start, end))
-        elif kind == "num":
-            tokens.append(_Tok("num", raw, frozenset({raw}), start, end))
-        else:
-            tokens.append(_Tok("punct", raw, frozenset({raw}), start, end))
-    return tokens
-
 
 # ---------------------------------------------------------------- compiled terms
 
@@ -307,6 +208,20 @@ class Glossary:
             if t.lang == lang and t.status == "preferred":
                 return t
         return None
+
+    def pairs(self, src_lang: str, tgt_lang: str) -> list[tuple[Term, Term]]:
+        """(source term, target term) for a bilingual glossary, concept by concept in
+        table order: every source term that is not deprecated, with the concept's
+        preferred target term (else its first admitted one); a concept without an
+        allowed target term gives none."""
+        out = []
+        for terms in self.concepts.values():
+            targets = [t for t in terms if t.lang == tgt_lang and t.status != "deprecated"]
+            if not targets:
+                continue
+            target = next((t for t in targets if t.status == "preferred"), targets[0])
+            out.extend((t, target) for t in terms if t.lang == src_lang and t.status != "deprecated")
+        return out
 
     def find(self, text: str, lang: str) -> list[Match]:
         """Every glossary term in `text`, longest first where they overlap, in text order."""
@@ -516,7 +431,7 @@ def parse_row(fields: list[str], path, line: int) -> Term:
     if not KIND.match(kind):
         raise InputError(f"bad kind {kind!r} (a lower-case word such as title, body, exercise)",
                          path, line)
-    return Term(concept, lang, " ".join(term.split()), status, kind, note, line)
+    return Term(concept, lang, fold_spaces(term), status, kind, note, line)
 
 
 def load_glossary(path: str | Path) -> Glossary:
@@ -581,17 +496,3 @@ def write_glossary_tsv(glossary: Glossary, path) -> None:
         path.write(glossary_tsv(glossary))
         return
     write_public(path, glossary_tsv(glossary).encode("utf-8"))
-
-
-def glossary_to_tbx(glossary: Glossary, version: int = 3) -> bytes:
-    """TBX-Basic: version 3 (ISO 30042:2019) or 2 (martif). See tm.tbx."""
-    from tm.tbx import glossary_to_tbx as export
-
-    return export(glossary, version)
-
-
-def tbx_to_glossary(path: str | Path) -> Glossary:
-    """Read a TBX file (v3 or v2 martif), safely. See tm.tbx."""
-    from tm.tbx import tbx_to_glossary as read
-
-    return read(path)

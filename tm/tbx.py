@@ -29,6 +29,7 @@ from lxml import etree
 from tm import __version__
 from tm.glossary import Glossary, Term, glossary_rows, parse_row
 from tm.models import InputError
+from tm.text import fold_spaces
 
 TBX3_NS = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -154,7 +155,7 @@ def _children(node, *names):
 
 
 def _text(node) -> str:
-    return " ".join("".join(node.itertext()).split())
+    return fold_spaces("".join(node.itertext()))
 
 
 def tbx_to_glossary(path: str | Path) -> Glossary:
