@@ -60,11 +60,12 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 
 def cmd_align_lines(args: argparse.Namespace) -> int:
-    from .align import MODES, align
+    from .align import align
 
     src, tgt = _read_lines(args.src), _read_lines(args.tgt)
+    config = _config(args)
     out = []
-    for bead in align(src, tgt, args.src_lang, args.tgt_lang, **MODES[args.mode]):
+    for bead in align(src, tgt, args.src_lang, args.tgt_lang, encode=config.encoder(), **config.align_options):
         out.append(bead.format() + (f"\t{bead.score:.3f}" if args.scores else ""))
     sys.stdout.write("".join(line + "\n" for line in out))
     return 0
@@ -151,8 +152,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .pipeline import align_corpus, check_corpus, is_wrong_pairing, wrong_pairing_warning
 
     glossary = _load_glossary(args.glossary, required=True)
+    config = _config(args)
     corpus = load_corpus(args.corpus, args.src_lang, args.tgt_lang)
-    aligned = align_corpus(corpus, glossary, args.mode)
+    aligned = align_corpus(corpus, glossary, encode=config.encoder(), config=config)
     warnings = corpus.warnings + [wrong_pairing_warning(a) for a in aligned if is_wrong_pairing(a)]
     if args.strict and warnings:
         raise InputError(f"{warnings[0]} (--strict)")

@@ -67,6 +67,19 @@ class Config:
     def uses_embeddings(self) -> bool:
         return self.align_options.get("use_embeddings", True)
 
+    def export_profile(self):
+        """The export profile `profile` names (tm/export reads tm/data/profiles/ once)."""
+        from .export import load_profile
+
+        return load_profile(self.profile)
+
+    def encoder(self):
+        """A new usem3 encoder for tm.align (an Embedder of its own: for a command that
+        aligns in this process only; the pipeline keeps one per process)."""
+        from .align import Usem3
+
+        return Usem3(self.embedder(), self.workers)
+
     def result_fields(self) -> dict:
         """What decides a pair's result besides the pair, the glossary and the code."""
         return {name: getattr(self, name) for name in RESULT_FIELDS}

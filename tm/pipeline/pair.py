@@ -42,8 +42,9 @@ def align_release(src: Release, tgt: Release, glossary: Glossary | None = None,
     return AlignedRelease(src.release_id, src, tgt, src_sents, tgt_sents, beads, confidence)
 
 
-def align_corpus(corpus: Corpus, glossary: Glossary | None = None, mode: str = "default") -> list[AlignedRelease]:
-    return [align_release(src, tgt, glossary, mode) for src, tgt in corpus.pairs]
+def align_corpus(corpus: Corpus, glossary: Glossary | None = None, mode: str = "default", *,
+                 encode: align_stage.Encoder | None = None, config: Config | None = None) -> list[AlignedRelease]:
+    return [align_release(src, tgt, glossary, mode, encode=encode, config=config) for src, tgt in corpus.pairs]
 
 
 def is_wrong_pairing(aligned: AlignedRelease) -> bool:
@@ -223,7 +224,7 @@ def _process_pair(job: PairJob, glossary: Glossary | None, options: Config) -> P
         if not bead.src or not bead.tgt:
             report.src.skipped["unaligned"] += len(bead.src)
             report.tgt.skipped["unaligned"] += len(bead.tgt)
-    profile = export_stage.load_profile(options.profile)
+    profile = options.export_profile()
     src_code, tgt_code = export_stage.tmx_lang_codes(profile, options.src_lang, options.tgt_lang)
     if job.review:
         result.page, result.review = review_stage.render_release(

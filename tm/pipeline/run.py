@@ -80,12 +80,12 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, con
     run = run or RunOptions()
     if not run.cache:
         config = config.replace(cache_dir=None)
-    src_lang, tgt_lang, profile = config.src_lang, config.tgt_lang, config.profile
+    src_lang, tgt_lang = config.src_lang, config.tgt_lang
     listing = list_corpus(corpus_dir, src_lang, tgt_lang)
     corrections = review_stage.read_corrections(listing.root)
     if strict and listing.warnings:
         raise InputError(f"{listing.warnings[0]} (--strict: nothing exported)")
-    export_stage.load_profile(profile)
+    config.export_profile()           # an unknown profile: before any work
     summary = Summary(listing.root, src_lang, tgt_lang, warnings=list(listing.warnings))
     if run.total is not None:
         run.total(len(listing.entries))
@@ -133,7 +133,7 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, con
         keys: dict[str, str] = {}
         # all exports or none: a failure half-way leaves the previous ones untouched
         with all_or_nothing():
-            tmx = TmxStream(out_dir, profile=profile, src_lang=src_lang, tgt_lang=tgt_lang,
+            tmx = TmxStream(out_dir, profile=config.export_profile(), src_lang=src_lang, tgt_lang=tgt_lang,
                              min_score=config.min_score, keep_duplicates=keep_duplicates)
 
             def entries():

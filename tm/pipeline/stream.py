@@ -57,11 +57,11 @@ class TmxStream:
     temporary file. Memory: the duplicate keys (8 bytes a unit) and the offsets of the
     units written (16 bytes a unit)."""
 
-    def __init__(self, folder: Path, *, profile: str, src_lang: str, tgt_lang: str, min_score: float,
+    def __init__(self, folder: Path, *, profile, src_lang: str, tgt_lang: str, min_score: float,
                  keep_duplicates: bool):
         from array import array
 
-        self.profile = export_stage.load_profile(profile)
+        self.profile = profile                 # tm.export's Profile of the export
         self.src_code, _ = export_stage.tmx_lang_codes(self.profile, src_lang, tgt_lang)
         self.keep_duplicates = keep_duplicates
         self.body = tempfile.TemporaryFile(dir=folder, prefix=".tm-body.")
