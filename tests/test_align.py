@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import assert_covers
+from helpers import assert_covers
 from tm import align as A
 from tm.align import features as F
 from tm.align import length, scorer
@@ -344,28 +344,3 @@ def test_textberg_de_fr_test_floor(textberg_f1):
 @pytest.mark.slow
 def test_opus_books_en_ru_test_floor(opus_f1):
     assert opus_f1 >= 0.935   # bertalign's level (0.938 with LaBSE); LaBSE vecalign 0.921
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def test_align_lines_cli_prints_beads_and_scores(tmp_path):
-    from conftest import run_tm
-    (tmp_path / "ru.txt").write_text("\n".join(RU) + "\n", encoding="utf-8")
-    (tmp_path / "en.txt").write_text("\n".join(EN) + "\n", encoding="utf-8")
-    r = run_tm("align-lines", tmp_path / "ru.txt", tmp_path / "en.txt", "--scores")
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.splitlines()
-    assert [ln.split("\t")[0] for ln in lines] == ["[0]:[0]", "[1]:[1, 2]", "[2]:[3]", "[3]:[4]", "[4]:[5]"]
-    for ln in lines:
-        sc = ln.split("\t")[1]
-        assert len(sc.split(".")[1]) == 3 and 0.0 <= float(sc) <= 1.0
-
-
-def test_align_lines_cli_empty_file(tmp_path):
-    from conftest import run_tm
-    (tmp_path / "ru.txt").write_text("", encoding="utf-8")
-    (tmp_path / "en.txt").write_text("One.\nTwo.\n", encoding="utf-8")
-    r = run_tm("align-lines", tmp_path / "ru.txt", tmp_path / "en.txt")
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["[]:[0]", "[]:[1]"]

@@ -11,7 +11,7 @@ from tm.corpus import load_corpus
 from tm.glossary import load_glossary
 from tm.pipeline import align_corpus
 
-from conftest import run_tm
+from helpers import run_tm
 
 REPO = Path(__file__).resolve().parents[1]
 PLANTED = REPO / "tests" / "check_corpus"

@@ -1,9 +1,16 @@
-"""End-to-end tests of the command-line contracts (issue 2), run as a user would."""
+"""End-to-end tests of the command-line contracts (issue 2), run as a user would: every
+command's exit statuses and output, and `tm align` on the shipped corpus (the
+summary's numbers add up for every pair, the --report JSON says the same, every
+release is accounted for, the exports are where the summary says and the TMX
+validates against the TMX 1.4b DTD). Commands of one stage are also run end to end
+in that stage's tests (tm check, tm import, tm align --review, bad input)."""
+import json
 import re
 
 import pytest
+from lxml import etree
 
-from conftest import assert_covers, run_tm
+from helpers import REPO, SHARED, assert_covers, run_tm
 from tm.metrics import alignment_prf, read_beads
 from tm.models import Bead
 
@@ -157,6 +164,38 @@ def test_align_lines_other_language_pair_on_text_berg(shared, capsys):
     assert total.f1 > 0.75  # the aligner's own floors are asserted in test_align.py
 
 
+SPLIT_RU = ["Генеральный секретарь ОДКБ Имангали Тасмагамбетов прибыл в Бишкек.",
+            "В учениях принимают участие 6 500 военнослужащих и 300 единиц техники.",
+            "Учения продлятся до 25 июля 2024 года.",
+            "Церемония открытия состоялась на полигоне Матыбулак.",
+            "Участники обсудили вопросы коллективной безопасности в регионе."]
+SPLIT_EN = ["CSTO Secretary General Imangali Tasmagambetov arrived in Bishkek.",
+            "The exercise involves 6,500 troops.", "300 pieces of equipment are also used.",
+            "The exercise will last until 25 July 2024.",
+            "The opening ceremony took place at the Matybulak training ground.",
+            "The participants discussed collective security in the region."]
+
+
+def test_align_lines_cli_prints_beads_and_scores(tmp_path):
+    (tmp_path / "ru.txt").write_text("\n".join(SPLIT_RU) + "\n", encoding="utf-8")
+    (tmp_path / "en.txt").write_text("\n".join(SPLIT_EN) + "\n", encoding="utf-8")
+    r = run_tm("align-lines", tmp_path / "ru.txt", tmp_path / "en.txt", "--scores")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert [ln.split("\t")[0] for ln in lines] == ["[0]:[0]", "[1]:[1, 2]", "[2]:[3]", "[3]:[4]", "[4]:[5]"]
+    for ln in lines:
+        sc = ln.split("\t")[1]
+        assert len(sc.split(".")[1]) == 3 and 0.0 <= float(sc) <= 1.0
+
+
+def test_align_lines_cli_empty_file(tmp_path):
+    (tmp_path / "ru.txt").write_text("", encoding="utf-8")
+    (tmp_path / "en.txt").write_text("One.\nTwo.\n", encoding="utf-8")
+    r = run_tm("align-lines", tmp_path / "ru.txt", tmp_path / "en.txt")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["[]:[0]", "[]:[1]"]
+
+
 def test_align_lines_missing_file_is_exit_2(tmp_path):
     (tmp_path / "a.txt").write_text("x\n")
     r = run_tm("align-lines", tmp_path / "a.txt", tmp_path / "b.txt")
@@ -205,3 +244,67 @@ def test_align_output_that_cannot_be_written_leaves_no_partial_export(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1 and str(out / "po") in r.stderr
     assert (out / "corpus.tmx").read_bytes() == b"previous TMX\n"
     assert sorted(p.name for p in out.iterdir()) == ["corpus.tmx", "po"]
+
+
+# --- tm align on the shipped corpus ----------------------------------------------------
+
+CORPUS = REPO / "corpora" / "csto"
+
+
+@pytest.fixture(scope="module")
+def shipped_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("cli-align")
+    r = run_tm("align", "--corpus", CORPUS, "--glossary", REPO / "glossaries" / "csto.tsv",
+               "--out", work / "out", "--report", work / "report.json", cwd=work)
+    return r, work
+
+
+def test_exit_zero_no_traceback_no_warning(shipped_run):
+    r, _ = shipped_run
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "" and "Traceback" not in r.stdout
+    assert not [ln for ln in r.stdout.splitlines() if ln.startswith("warning:")]
+
+
+def test_every_release_is_accounted_for_and_adds_up(shipped_run):
+    _, work = shipped_run
+    report = json.loads((work / "report.json").read_text(encoding="utf-8"))
+    ids = sorted(p.stem for p in (CORPUS / "ru").glob("*.txt"))
+    assert sorted(p["release"] for p in report["pairs"]) == ids
+    for pair in report["pairs"]:
+        assert pair["confidence"] is not None and pair["units"] > 0
+        for side in ("src", "tgt"):
+            count = pair[side]
+            assert count["sentences"] == count["exported"] + sum(count["skipped"].values()), pair
+    for side, lang in (("src", "ru"), ("tgt", "en")):
+        total = report["totals"][side]
+        assert total["sentences"] == total["exported"] + sum(total["skipped"].values())
+        assert total["sentences"] == sum(p[side]["sentences"] for p in report["pairs"])
+
+
+def test_summary_lines_match_the_report(shipped_run):
+    r, work = shipped_run
+    report = json.loads((work / "report.json").read_text(encoding="utf-8"))
+    src, tgt = report["totals"]["src"], report["totals"]["tgt"]
+    assert f"pairs: {len(report['pairs'])} aligned, 0 without counterpart" in r.stdout
+    assert f"sentences: ru {src['sentences']}, en {tgt['sentences']}" in r.stdout
+    assert f"exported sentences: ru {src['exported']}, en {tgt['exported']}" in r.stdout
+    m = re.search(r"translation units written: (\d+) -> (\S+)", r.stdout)
+    assert int(m[1]) == report["units_written"] and m[2] == report["tmx"]
+    for reason, n in src["skipped"].items():
+        assert f"skipped ({reason}): ru {n}, en {tgt['skipped'].get(reason, 0)}" in r.stdout
+    tmx = etree.parse(report["tmx"])
+    assert len(tmx.findall(".//tu")) == report["units_written"]
+    assert sorted(p.rsplit("/", 1)[1] for p in report["po"]) == sorted(
+        f"{p.stem}.po" for p in (CORPUS / "ru").glob("*.txt"))
+
+
+def test_tmx_validates_against_the_dtd(shipped_run):
+    dtd_path = SHARED / "schemas" / "tmx14.dtd"
+    if not dtd_path.exists():
+        pytest.skip("../shared/schemas/tmx14.dtd not present")
+    _, work = shipped_run
+    report = json.loads((work / "report.json").read_text(encoding="utf-8"))
+    dtd = etree.DTD(str(dtd_path))
+    tree = etree.parse(report["tmx"], etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    assert dtd.validate(tree), dtd.error_log.filter_from_errors()

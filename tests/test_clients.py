@@ -15,36 +15,12 @@ from pathlib import Path
 import polib
 import pytest
 
-from conftest import SHARED
-from test_export import PAIRS_A, RELEASE_A, hostile_units, make_units, sample_units
+from helpers import (OMEGAT_JAR, OMEGAT_PROJECT, PAIRS_A, RELEASE_A, hostile_units, make_units, need, run_omegat,
+                     sample_units, xmllint_valid)
 from tm.export import write_po, write_tmx
 from tm.models import TranslationUnit
 
 pytestmark = pytest.mark.clients
-
-DTD_PATH = SHARED / "schemas" / "tmx14.dtd"
-OMEGAT_JAR = Path("/usr/share/omegat/OmegaT.jar")
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("TM_SKIP_MISSING_CLIENTS") == "1":
-            pytest.skip(f"{tool} not installed")
-        pytest.fail(f"{tool} not installed (apt-get install omegat gettext libxml2-utils)")
-    return path
-
-
-def need_dtd() -> Path:
-    if not DTD_PATH.exists():
-        pytest.skip("../shared/schemas/tmx14.dtd not present")
-    return DTD_PATH
-
-
-def xmllint_valid(path: Path) -> subprocess.CompletedProcess:
-    need("xmllint")
-    return subprocess.run(["xmllint", "--noout", "--nonet", "--dtdvalid", str(need_dtd()), str(path)],
-                          capture_output=True, text=True)
 
 
 # --- TMX: xmllint --------------------------------------------------------------------------------
@@ -180,63 +156,6 @@ def test_pofilter_finds_nothing_unexpected(tmp_path, capsys):
 
 
 # --- OmegaT ------------------------------------------------------------------------------------
-
-OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<omegat>
-<project version="1.0">
-<source_dir>__DEFAULT__</source_dir>
-<target_dir>__DEFAULT__</target_dir>
-<tm_dir>__DEFAULT__</tm_dir>
-<glossary_dir>__DEFAULT__</glossary_dir>
-<glossary_file>__DEFAULT__</glossary_file>
-<dictionary_dir>__DEFAULT__</dictionary_dir>
-<source_lang>{src}</source_lang>
-<target_lang>{tgt}</target_lang>
-<source_tok>org.omegat.tokenizer.LuceneRussianTokenizer</source_tok>
-<target_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</target_tok>
-<sentence_seg>true</sentence_seg>
-<support_default_translations>true</support_default_translations>
-<remove_tags>false</remove_tags>
-</project>
-</omegat>
-"""
-
-
-def run_omegat(project: Path, sources: dict[str, str], tmx: Path, *, src: str = "ru", tgt: str = "en",
-               segmentation: Path | None = None) -> dict:
-    """Run OmegaT console-translate on a throw-away project; return its statistics and targets.
-
-    OmegaT fills a segment from tm/auto/*.tmx when a unit's source equals the segment."""
-    need("java")
-    if not OMEGAT_JAR.exists():
-        if os.environ.get("TM_SKIP_MISSING_CLIENTS") == "1":
-            pytest.skip("OmegaT not installed")
-        pytest.fail(f"{OMEGAT_JAR} missing (apt-get install omegat)")
-    for sub in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
-        (project / sub).mkdir(parents=True, exist_ok=True)
-    (project / "omegat.project").write_text(OMEGAT_PROJECT.format(src=src, tgt=tgt), encoding="utf-8")
-    for name, text in sources.items():
-        (project / "source" / name).write_text(text, encoding="utf-8")
-    shutil.copy(tmx, project / "tm" / "auto" / tmx.name)
-    if segmentation is not None:
-        shutil.copy(segmentation, project / "omegat" / segmentation.name)
-    home = project.parent / f"{project.name}-home"      # OmegaT keeps its preferences in $HOME
-    home.mkdir(exist_ok=True)
-    r = subprocess.run(["java", "-Djava.awt.headless=true", f"-Duser.home={home}", "-jar", str(OMEGAT_JAR),
-                        str(project), "--mode=console-translate"],
-                       capture_output=True, text=True, timeout=600, env=dict(os.environ, HOME=str(home)))
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    log = r.stdout + r.stderr
-    errors = [line for line in log.splitlines() if "Error:" in line or "Exception" in line]
-    assert not errors, "\n".join(errors[:20])
-    stats = (project / "omegat" / "project_stats.txt").read_text(encoding="utf-8")
-    total = int(re.search(r"^Total:\s+(\d+)", stats, re.M).group(1))
-    remaining = int(re.search(r"^Remaining:\s+(\d+)", stats, re.M).group(1))
-    unique = int(re.search(r"^Unique:\s+(\d+)", stats, re.M).group(1))
-    unique_remaining = int(re.search(r"^Unique Remaining:\s+(\d+)", stats, re.M).group(1))
-    targets = {name: (project / "target" / name).read_text(encoding="utf-8") for name in sources}
-    return {"total": total, "remaining": remaining, "filled": total - remaining, "unique": unique,
-            "unique_filled": unique - unique_remaining, "targets": targets, "log": log}
 
 
 def test_omegat_fills_segments_from_our_tmx_with_both_language_code_styles(tmp_path):
@@ -384,7 +303,7 @@ def test_omegat_reads_our_tab_separated_glossary(tmp_path):
 def test_omegat_reads_the_tbx_glossary_export(tmp_path):
     """`tm glossary export --tbx-version 2` (the form OmegaT reads): every source term with its
     preferred English term is among the entries OmegaT's TBX reader returns."""
-    from conftest import run_tm
+    from helpers import run_tm
     from tm.export import glossary_pairs
     from tm.glossary import glossary_rows, load_glossary
 

@@ -18,9 +18,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from conftest import REPO
-from test_clients import need, run_omegat, xmllint_valid
-from test_export_corpus import shipped_exports, tmx_units  # noqa: F401  (session fixture)
+from helpers import REPO, need, run_omegat, tmx_units, xmllint_valid
 from tm.export import write_omegat_segmentation
 
 pytestmark = pytest.mark.clients

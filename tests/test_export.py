@@ -11,61 +11,15 @@ import polib
 import pytest
 from lxml import etree
 
-from conftest import SHARED
+from helpers import DTD_PATH, PAIRS_A, RELEASE_A, XML_LANG, hostile_units, make_units, sample_units
 from tm import __version__
 from tm.export import (
     PROFILES, SKIP_REASONS, clean_segment, format_profile_report, glossary_pairs, iter_plan, load_profile,
     omegat_glossary_text, profile_report, units_for, write_po, write_tmx,
 )
-from tm.models import AlignedRelease, Bead, Finding, InputError, Release, Sentence, TranslationUnit
-
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-DTD_PATH = SHARED / "schemas" / "tmx14.dtd"
-
-# Our own sentences, written for these tests (official press style).
-RELEASE_A = "2023-04-12-council-meeting"
-RELEASE_B = "2023-06-01-exercise-opening"
-PAIRS_A = [
-    ("Заседание Совета министров иностранных дел ОДКБ",
-     "Meeting of the CSTO Council of Foreign Ministers", "1-1", 0.97),
-    ("12 апреля 2023 года в г. Минске под председательством Республики Беларусь состоялось "
-     "заседание Совета министров иностранных дел Организации Договора о коллективной безопасности.",
-     "On 12 April 2023, a meeting of the Council of Foreign Ministers of the Collective Security "
-     "Treaty Organization was held in Minsk under the chairmanship of the Republic of Belarus.", "1-1", 0.95),
-    ("Министры обсудили ход подготовки совместного учения «Взаимодействие-2023», в котором примут "
-     "участие около 6\u00a0500 военнослужащих.",
-     "The ministers discussed preparations for the joint exercise Interaction-2023. "
-     "About 6,500 servicemen will take part in it.", "1-2", 0.88),
-    ("Источник: пресс-служба ОДКБ.", "Source: CSTO press service.", "1-1", 0.99),
-    ("Генеральный секретарь ОДКБ И.Н. Тасмагамбетов проинформировал участников о работе Секретариата.",
-     "CSTO Secretary General Imangali Tasmagambetov briefed the participants on the work of the Secretariat.",
-     "1-1", 0.42),
-    ("Источник: пресс-служба ОДКБ.", "Source: the CSTO press office.", "1-1", 0.93),
-]
-PAIRS_B = [
-    ("Открытие совместного учения «Взаимодействие-2023»",
-     "Opening of the joint exercise Interaction-2023", "1-1", 0.96),
-    ("Источник: пресс-служба ОДКБ.", "Source: CSTO press service.", "1-1", 0.98),
-]
+from tm.models import AlignedRelease, Bead, Finding, InputError, Release, Sentence
 
 
-def make_units(release_id: str, pairs, date: str | None = "from-id") -> list[TranslationUnit]:
-    units, i, j = [], 0, 0
-    for n, (ru, en, kind, score) in enumerate(pairs):
-        ns, nt = (int(x) for x in kind.split("-"))
-        units.append(TranslationUnit(
-            release_id=release_id, date=release_id[:10] if date == "from-id" else date,
-            src_lang="ru", tgt_lang="en", source=ru, target=en, bead_kind=kind, score=score,
-            src_indices=tuple(range(i, i + ns)), tgt_indices=tuple(range(j, j + nt)),
-            src_file=f"ru/{release_id}.txt", src_line=1 + 2 * n,
-            notes=("missing-term: «Совет министров иностранных дел» should be "
-                   "“Council of Foreign Ministers”",) if n == 1 else ()))
-        i, j = i + ns, j + nt
-    return units
-
-
-def sample_units() -> list[TranslationUnit]:
-    return make_units(RELEASE_A, PAIRS_A) + make_units(RELEASE_B, PAIRS_B)
 
 
 def parse_tmx(path: Path):
@@ -229,19 +183,6 @@ def test_tmx_is_byte_identical_on_rerun_and_ignores_the_clock(tmp_path, monkeypa
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     write_tmx(undated, tmp_path / "4.tmx", src_lang="ru", tgt_lang="en")
     assert parse_tmx(tmp_path / "4.tmx").find("header").get("creationdate") is None
-
-
-HOSTILE_SOURCE = "\x00Учения\x0b «Рубеж\u00a0&\u00a0<Щит>» ]]> начались\ud800\ufffe.\x1b  "
-HOSTILE_TARGET = " \x07The exercise \u201cRubezh & <Shield>\u201d ]]> began\udfff.\uffff\x08 "
-
-
-def hostile_units() -> list[TranslationUnit]:
-    units = make_units("2024-02-02-hostile", [
-        (HOSTILE_SOURCE, HOSTILE_TARGET, "1-1", 0.9),
-        ("\x01\x02 ", "Only controls on the other side.", "1-1", 0.9),
-        ("Обычное предложение.", "An ordinary sentence.", "1-1", 0.9),
-    ])
-    return units
 
 
 def test_tmx_hostile_characters_are_removed_counted_and_the_rest_round_trips(tmp_path, dtd):
@@ -454,7 +395,7 @@ def test_omegat_glossary_drops_the_year_slot_of_exercise_names():
 
 
 def test_cli_glossary_export_omegat(tmp_path):
-    from conftest import run_tm
+    from helpers import run_tm
 
     table = tmp_path / "g.tsv"
     table.write_text("concept\tlang\tterm\tstatus\tkind\tnote\n"

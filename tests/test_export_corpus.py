@@ -1,66 +1,18 @@
 """Exports of the shipped corpus (issue 6): the committed exports/ folder is what `tm align`
 writes, byte for byte; the TMX and the PO files agree with each other.
 
-The `shipped_exports` fixture runs `tm align` once per session (in-process, through the
-same `tm.cli.main` the console script calls) and is shared with test_clients_corpus.py."""
+The `shipped_exports` fixture (conftest.py) runs `tm align` once per session (in-process,
+through the same `tm.cli.main` the console script calls) and is shared with
+test_clients_corpus.py."""
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 from collections import defaultdict
-from pathlib import Path
 
 import polib
 import pytest
 from lxml import etree
 
-from conftest import REPO, SHARED
-from tm.cli import main as tm_main
-
-EXPORTS = REPO / "exports"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-def run_tm_align(out: Path, *extra: str) -> str:
-    """`tm align --out OUT ...` from the repository root, as the README runs it; returns stdout."""
-    cwd = os.getcwd()
-    buf = io.StringIO()
-    try:
-        os.chdir(REPO)
-        with contextlib.redirect_stdout(buf):
-            status = tm_main(["align", "--out", str(out), *extra])
-    finally:
-        os.chdir(cwd)
-    assert status == 0, buf.getvalue()
-    return buf.getvalue()
-
-
-@pytest.fixture(scope="session")
-def shipped_exports(tmp_path_factory) -> dict[str, Path]:
-    """Exports of the shipped corpus: the default run, a second identical run, and --profile omegat."""
-    root = tmp_path_factory.mktemp("exports")
-    runs = {"generic": root / "generic", "rerun": root / "rerun", "omegat": root / "omegat"}
-    run_tm_align(runs["generic"])
-    run_tm_align(runs["rerun"])
-    run_tm_align(runs["omegat"], "--profile", "omegat")
-    return runs
-
-
-def files_under(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")}
-
-
-def tmx_units(path: Path) -> list[dict]:
-    doc = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-    out = []
-    for tu in doc.iter("tu"):
-        props = {p.get("type"): p.text for p in tu.findall("prop")}
-        tuvs = tu.findall("tuv")
-        out.append({"tuid": tu.get("tuid"), "props": props, "langs": [t.get(XML_LANG) for t in tuvs],
-                    "pair": tuple(t.findtext("seg") for t in tuvs)})
-    return out
+from helpers import EXPORTS, SHARED, files_under, tmx_units
 
 
 def test_exports_folder_is_up_to_date(shipped_exports):

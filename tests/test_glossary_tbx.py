@@ -9,7 +9,7 @@ from tm.glossary import glossary_rows, load_glossary
 from tm.tbx import glossary_to_tbx, tbx_to_glossary
 from tm.models import InputError
 
-from conftest import run_tm
+from helpers import run_tm
 
 REPO = Path(__file__).resolve().parents[1]
 CSTO = REPO / "glossaries" / "csto.tsv"

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import gzip
 import io
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import run_tm
+from helpers import TESTS, load_module, run_tm
 from tm.models import InputError
 from tm.web import lang as web_lang
 from tm.web.importer import MANIFEST_HEADER, run_import, slug_of
 from tm.web.pairing import url_key
 
-sys.path.insert(0, str(Path(__file__).parent / "site"))
-import make_site  # noqa: E402
+make_site = load_module(TESTS / "site" / "make_site.py")
 
 
 @pytest.fixture(scope="module")

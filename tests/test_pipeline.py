@@ -2,25 +2,22 @@
 exported + skipped by reason, on the check corpus and on random small corpora
 full of hazards (releases on one side only, empty files, navigation lines,
 repeated sentences, a wrong pairing). The shipped corpus is checked end to end
-in test_cli_align.py, the robustness corpus in test_robustness.py."""
+in test_cli.py, the robustness corpus in test_robustness.py."""
 from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO
+from helpers import REPO
+from robustness.texts import EN_COURSES, EN_MEETING, RU_COURSES, RU_MEETING
 from tm.glossary import load_glossary
 from tm.models import InputError
 from tm.pipeline import SKIP_REASONS, format_summary, run_align, write_report
-
-sys.path.insert(0, str(REPO / "tests" / "robustness"))
-from texts import EN_COURSES, EN_MEETING, RU_COURSES, RU_MEETING  # noqa: E402
 
 GLOSSARY = REPO / "glossaries" / "csto.tsv"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_tm
+from helpers import REPO, run_tm
 from tm import pipeline
 from tm.glossary import load_glossary
 from tm.models import InputError
@@ -153,7 +153,7 @@ def test_progress_bar_on_a_terminal_only(corpus, tmp_path):
     r = align(corpus, tmp_path / "piped" / "out", None, "--jobs", "1", "--mode", "no-embeddings")
     assert r.stderr == ""
     # stderr a pseudo-terminal: a progress bar
-    from conftest import tm_command
+    from helpers import tm_command
 
     master, slave = os.openpty()
     out = tmp_path / "tty" / "out"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import REPO, run_tm
+from helpers import REPO, run_tm
 
 pytestmark = pytest.mark.browser
 

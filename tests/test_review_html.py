@@ -14,7 +14,7 @@ import shutil
 import pytest
 from lxml import etree, html
 
-from conftest import REPO, run_tm
+from helpers import REPO, run_tm
 
 SHIPPED = REPO / "corpora" / "csto"
 GLOSSARY = REPO / "glossaries" / "csto.tsv"

@@ -7,18 +7,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from conftest import REPO, run_tm
+from helpers import REPO, run_tm
+from robustness.texts import EN_COURSES, RU_COURSES, RU_MEETING
 
 ROBUSTNESS = REPO / "tests" / "robustness"
 CASES = ROBUSTNESS / "cases"
-sys.path.insert(0, str(ROBUSTNESS))
-from texts import EN_COURSES, RU_COURSES, RU_MEETING  # noqa: E402
 
 MEETING = "2024-08-14-secretariat-meeting"
 COURSES = "2024-09-20-peacekeeping-courses"

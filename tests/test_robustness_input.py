@@ -2,21 +2,17 @@
 from __future__ import annotations
 
 import os
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from robustness.texts import EN_COURSES_PAGE, RU_COURSES, RU_MEETING, RU_MEETING_PAGE
 from tm.corpus import (load_corpus, normalise_text, normalise_tracking_spaces, parse_html_release,
                        read_release)
 from tm.encoding import decode_bytes
 from tm.html import extract_html, parse_date
 from tm.models import InputError
-
-sys.path.insert(0, str(REPO / "tests" / "robustness"))
-from texts import EN_COURSES_PAGE, RU_COURSES, RU_MEETING, RU_MEETING_PAGE  # noqa: E402
 
 # Russian sentences of the kind the press office writes, decoded from each legacy encoding.
 RUSSIAN = [

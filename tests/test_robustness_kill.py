@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_tm
+from helpers import REPO, run_tm
 
 CASES = REPO / "tests" / "robustness" / "cases"
 SLOW_FSYNC = 0.3   # seconds added to every fsync of an export file

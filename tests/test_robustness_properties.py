@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from conftest import SHARED
+from helpers import SHARED
 from tm.corpus import parse_html_release, read_release
 from tm.export import clean_segment, write_tmx
 from tm.models import InputError, Release, TranslationUnit

@@ -10,13 +10,12 @@ exactly how each hazard was made (encodings, line ends, invisible characters).
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from texts import (EN_COURSES, EN_COURSES_PAGE, EN_MEETING, RU_COURSES,  # noqa: E402
+from texts import (EN_COURSES, EN_COURSES_PAGE, EN_MEETING, RU_COURSES,  # run as a script: its folder is on sys.path
                    RU_MEETING, RU_MEETING_PAGE)
+
+HERE = Path(__file__).resolve().parent
 
 CASES = HERE / "cases"
 MEETING = "2024-08-14-secretariat-meeting"

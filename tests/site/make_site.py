@@ -108,8 +108,7 @@ def _paragraphs(path: Path) -> list[str]:
 
 
 def load_releases() -> list[Release]:
-    sys.path.insert(0, str(REPO))
-    from tm.corpus import is_boilerplate
+    from tm.corpus import is_boilerplate     # tm installed (pip install -e .)
 
     releases = []
     for index, path in enumerate(sorted((CORPUS / "ru").glob("*.txt"))):
