@@ -4,6 +4,7 @@ executor can map it."""
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -151,10 +152,12 @@ def process_pair(job: PairJob, glossary: Glossary | None, config: Config) -> Pai
     return result
 
 
-# This process's encoders, made from the configs of its jobs (one per cache setting;
-# one model shared by all): owned here, so that a worker process builds its own once
-# and a forked one inherits what preload() loaded.
+# This process's encoder, made from the config of its jobs: owned here, so that a
+# worker process builds its own once and a forked one inherits what preload() loaded.
+# One at a time: a job with another cache setting replaces it (its vector store
+# closed, its in-process vectors dropped), the model kept.
 _encoders: dict[tuple, align_stage.Usem3] = {}
+_encoders_lock = threading.Lock()
 
 
 def _encoder_key(config: Config) -> tuple:
@@ -166,16 +169,17 @@ def encoder_for(config: Config) -> align_stage.Usem3:
     key = _encoder_key(config)
     encoder = _encoders.get(key)
     if encoder is None:
-        model = next((e.embedder.model for e in _encoders.values() if e.embedder.loaded), None)
-        encoder = _encoders[key] = align_stage.Usem3(config.embedder(model=model), config.workers)
+        with _encoders_lock:         # a Dask worker runs jobs in threads
+            encoder = _encoders.get(key)
+            if encoder is None:
+                model = None
+                for old in _encoders.values():
+                    if old.embedder.loaded:
+                        model = old.embedder.model
+                    old.embedder.close()
+                _encoders.clear()
+                encoder = _encoders[key] = align_stage.Usem3(config.embedder(model=model), config.workers)
     return encoder
-
-
-def _set_env(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
 
 
 def _process_pair(job: PairJob, glossary: Glossary | None, options: Config) -> PairResult:
