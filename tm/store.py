@@ -1,7 +1,7 @@
 """A small embedded key-value store (one SQLite file) for tm's caches.
 
 Used by the pipeline's result store (one stored result per release pair) and by
-the sentence-vector cache (tm/embed.py). A cache only ever saves time: what it
+the sentence-vector cache (tm/embed/cache.py). A cache only ever saves time: what it
 holds is never trusted blindly and losing it costs nothing but a re-computation.
 
 - One file per store, in the run's cache folder (tm/config.py: $TM_CACHE_DIR, else
