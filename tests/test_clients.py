@@ -284,17 +284,17 @@ def omegat_glossary_entries(path: Path, tmp_path: Path) -> list[tuple[str, str, 
 
 def test_omegat_reads_our_tab_separated_glossary(tmp_path):
     from tm.export import glossary_pairs, omegat_glossary_text
-    from tm.glossary import glossary_rows, load_glossary
+    from tm.glossary import load_glossary
 
     glossary = load_glossary(Path(__file__).resolve().parents[1] / "glossaries" / "csto.tsv")
     path = tmp_path / "csto.utf8"
-    text = omegat_glossary_text(glossary_rows(glossary))
+    text = omegat_glossary_text(glossary)
     path.write_text(text, encoding="utf-8")
     n = text.count("\n") - 1
     entries = omegat_glossary_entries(path, tmp_path)
     assert len(entries) == n > 100
     expected = []
-    for src, tgt, comment in glossary_pairs(glossary_rows(glossary)):
+    for src, tgt, comment in glossary_pairs(glossary):
         if (src, tgt, comment) not in expected:
             expected.append((src, tgt, comment))
     assert entries == expected
@@ -305,7 +305,7 @@ def test_omegat_reads_the_tbx_glossary_export(tmp_path):
     preferred English term is among the entries OmegaT's TBX reader returns."""
     from helpers import run_tm
     from tm.export import glossary_pairs
-    from tm.glossary import glossary_rows, load_glossary
+    from tm.glossary import load_glossary
 
     table = Path(__file__).resolve().parents[1] / "glossaries" / "csto.tsv"
     tbx = tmp_path / "csto.tbx"
@@ -313,7 +313,7 @@ def test_omegat_reads_the_tbx_glossary_export(tmp_path):
     assert r.returncode == 0, r.stderr
     entries = {(src, tgt) for src, tgt, _ in omegat_glossary_entries(tbx, tmp_path)}
     # exercise names: the TBX keeps the {year} slot, the .utf8 export leaves it out
-    pairs = [(s, t) for s, t, c in glossary_pairs(glossary_rows(load_glossary(table)))
+    pairs = [(s, t) for s, t, c in glossary_pairs(load_glossary(table))
              if "with the year:" not in c]
     missing = [p for p in pairs if p not in entries]
     assert entries and not missing, missing[:5]

@@ -175,12 +175,12 @@ def test_tmx_is_byte_identical_on_rerun_and_ignores_the_clock(tmp_path, monkeypa
     write_tmx(sample_units(), tmp_path / "2.tmx", src_lang="ru", tgt_lang="en")
     assert (tmp_path / "1.tmx").read_bytes() == (tmp_path / "2.tmx").read_bytes()
     undated = [u.__class__(**{**u.__dict__, "date": None}) for u in sample_units()]
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")       # 2023-11-14T22:13:20Z
-    write_tmx(undated, tmp_path / "3.tmx", src_lang="ru", tgt_lang="en")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")       # the environment is tm/config.py's to read
+    write_tmx(undated, tmp_path / "3.tmx", src_lang="ru", tgt_lang="en",
+              source_date_epoch="1700000000")       # 2023-11-14T22:13:20Z
     doc = parse_tmx(tmp_path / "3.tmx")
     assert doc.find("header").get("creationdate") == "20231114T221320Z"
     assert all(tu.get("creationdate") is None for tu in doc.iter("tu"))
-    monkeypatch.delenv("SOURCE_DATE_EPOCH")
     write_tmx(undated, tmp_path / "4.tmx", src_lang="ru", tgt_lang="en")
     assert parse_tmx(tmp_path / "4.tmx").find("header").get("creationdate") is None
 
@@ -360,37 +360,40 @@ def test_writer_registry():
 
 # --- OmegaT glossary ----------------------------------------------------------------------------
 
-def test_omegat_glossary_from_tuples_and_from_concept_rows(tmp_path):
-    text = omegat_glossary_text([("Генеральный секретарь ОДКБ", "CSTO Secretary General", "title"),
-                                 ("Объединённый\tштаб", "Joint Staff", "")])
-    lines = text.splitlines()
-    assert lines[0].startswith("#")
-    assert lines[1:] == ["Генеральный секретарь ОДКБ\tCSTO Secretary General\ttitle",
-                         "Объединённый штаб\tJoint Staff"]
-    rows = [
-        {"concept": "crrf", "lang": "ru", "term": "КСОР ОДКБ", "status": "admitted", "kind": "body", "note": ""},
-        {"concept": "crrf", "lang": "ru", "term": "Коллективные силы оперативного реагирования",
-         "status": "preferred", "kind": "body", "note": ""},
-        {"concept": "crrf", "lang": "en", "term": "CSTO Rapid Reaction Force", "status": "deprecated",
-         "kind": "body", "note": ""},
-        {"concept": "crrf", "lang": "en", "term": "CSTO Collective Rapid Reaction Forces", "status": "preferred",
-         "kind": "body", "note": "official name"},
-    ]
-    assert glossary_pairs(rows) == [
+def _glossary(*rows):
+    from tm.glossary import Glossary, Term
+
+    return Glossary([Term(*row) for row in rows])
+
+
+def test_omegat_glossary_pairs_every_allowed_source_term_with_the_preferred_target(tmp_path):
+    glossary = _glossary(
+        ("crrf", "ru", "КСОР ОДКБ", "admitted", "body", ""),
+        ("crrf", "ru", "Коллективные силы оперативного реагирования", "preferred", "body", ""),
+        ("crrf", "ru", "Силы оперативного реагирования", "deprecated", "body", ""),
+        ("crrf", "en", "CSTO Rapid Reaction Force", "deprecated", "body", ""),
+        ("crrf", "en", "CSTO Collective Rapid Reaction Forces", "preferred", "body", "official name"),
+        ("staff", "ru", "Объединённый штаб ОДКБ", "preferred", "body", ""),
+        ("staff", "en", "CSTO Joint Staff", "preferred", "body", ""),
+    )
+    assert glossary_pairs(glossary) == [
         ("КСОР ОДКБ", "CSTO Collective Rapid Reaction Forces", "crrf; body; official name"),
         ("Коллективные силы оперативного реагирования", "CSTO Collective Rapid Reaction Forces",
          "crrf; body; official name"),
+        ("Объединённый штаб ОДКБ", "CSTO Joint Staff", "staff; body"),
     ]
+    lines = omegat_glossary_text(glossary).splitlines()
+    assert lines[0].startswith("#")
+    assert lines[1:] == ["КСОР ОДКБ\tCSTO Collective Rapid Reaction Forces\tcrrf; body; official name",
+                         "Коллективные силы оперативного реагирования\tCSTO Collective Rapid Reaction Forces"
+                         "\tcrrf; body; official name",
+                         "Объединённый штаб ОДКБ\tCSTO Joint Staff\tstaff; body"]
 
 
 def test_omegat_glossary_drops_the_year_slot_of_exercise_names():
-    rows = [
-        {"concept": "interaction", "lang": "ru", "term": "Взаимодействие-{year}", "status": "preferred",
-         "kind": "exercise", "note": ""},
-        {"concept": "interaction", "lang": "en", "term": "Interaction-{year}", "status": "preferred",
-         "kind": "exercise", "note": ""},
-    ]
-    assert glossary_pairs(rows) == [
+    glossary = _glossary(("interaction", "ru", "Взаимодействие-{year}", "preferred", "exercise", ""),
+                         ("interaction", "en", "Interaction-{year}", "preferred", "exercise", ""))
+    assert glossary_pairs(glossary) == [
         ("Взаимодействие", "Interaction", "interaction; exercise; with the year: Interaction-2024")]
 
 

@@ -186,9 +186,8 @@ def cmd_glossary_export(args: argparse.Namespace) -> int:
     glossary = _load_glossary(args.glossary, required=True)
     if args.format == "omegat":
         from .export import omegat_glossary_text
-        from .glossary import glossary_rows
 
-        data = omegat_glossary_text(glossary_rows(glossary)).encode("utf-8")
+        data = omegat_glossary_text(glossary).encode("utf-8")
     else:
         data = glossary_to_tbx(glossary, version=args.tbx_version)
     if args.output:

@@ -1,7 +1,7 @@
 """The aligner's thresholds, named modes and tunables."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
 # Beads under this confidence are left out of the TMX by the pipeline (counted
@@ -61,9 +61,7 @@ class Options:
 
     @classmethod
     def from_kwargs(cls, kw: dict) -> "Options":
-        o = cls()
-        for k, v in kw.items():
-            if not hasattr(o, k):
-                raise TypeError(f"align(): unknown option {k!r}")
-            setattr(o, k, v)
-        return o
+        unknown = sorted(set(kw) - {f.name for f in fields(cls)})
+        if unknown:
+            raise TypeError(f"align(): unknown option {unknown[0]!r}")
+        return cls(**kw)

@@ -6,49 +6,27 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterable
-
 from .. import __version__
 from ..fileio import write_public
+from ..glossary import Glossary
 from .plan import _one_line, clean_segment
 
 
-def glossary_pairs(rows: Iterable, src_lang: str = "ru", tgt_lang: str = "en") -> list[tuple[str, str, str]]:
-    """(source term, target term, comment) from concept-table rows or from plain tuples.
-
-    A row is either a (src_term, tgt_term, note) tuple, or a record (mapping or object)
-    with concept, lang, term, status, kind, note: every non-deprecated source term of a
-    concept is paired with the concept's preferred target term (else its first allowed one)."""
-    rows = list(rows)
-    if rows and isinstance(rows[0], (tuple, list)):
-        return [(str(r[0]), str(r[1]), str(r[2]) if len(r) > 2 and r[2] else "") for r in rows]
-
-    def get(row, key):
-        return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
-
-    concepts: dict[str, dict[str, list]] = {}
-    for row in rows:
-        concepts.setdefault(str(get(row, "concept")), {}).setdefault(str(get(row, "lang")), []).append(row)
+def glossary_pairs(glossary: Glossary, src_lang: str = "ru", tgt_lang: str = "en") -> list[tuple[str, str, str]]:
+    """(source term, target term, comment) of a glossary (Glossary.pairs: every
+    non-deprecated source term of a concept with the concept's preferred target term,
+    else its first allowed one). Exercise names lose their {year} slot, which the
+    comment gives instead."""
     pairs = []
-    for concept, by_lang in concepts.items():
-        targets = [r for r in by_lang.get(tgt_lang, []) if (get(r, "status") or "") != "deprecated"]
-        if not targets:
-            continue
-        preferred = next((r for r in targets if get(r, "status") == "preferred"), targets[0])
-        target = str(get(preferred, "term"))
-        for src in by_lang.get(src_lang, []):
-            if (get(src, "status") or "") == "deprecated":
-                continue
-            source = str(get(src, "term"))
-            note = get(preferred, "note") or get(src, "note") or ""
-            if YEAR_SLOT in source or YEAR_SLOT in target:
-                # exercise names carry a year: the glossary gives the name, the comment the pattern
-                note = "; ".join(x for x in (f"with the year: {target.replace(YEAR_SLOT, '2024')}", note) if x)
-                source, target_term = _without_year(source), _without_year(target)
-            else:
-                target_term = target
-            comment = "; ".join(x for x in (concept, get(src, "kind") or "", note) if x)
-            pairs.append((source, target_term, comment))
+    for src, preferred in glossary.pairs(src_lang, tgt_lang):
+        source, target = src.term, preferred.term
+        note = preferred.note or src.note or ""
+        if YEAR_SLOT in source or YEAR_SLOT in target:
+            # exercise names carry a year: the glossary gives the name, the comment the pattern
+            note = "; ".join(x for x in (f"with the year: {target.replace(YEAR_SLOT, '2024')}", note) if x)
+            source, target = _without_year(source), _without_year(target)
+        comment = "; ".join(x for x in (src.concept, src.kind or "", note) if x)
+        pairs.append((source, target, comment))
     return pairs
 
 
@@ -59,11 +37,11 @@ def _without_year(term: str) -> str:
     return re.sub(r"[\s-]*\{year\}", "", term).strip()
 
 
-def omegat_glossary_text(glossary_rows: Iterable, *, src_lang: str = "ru", tgt_lang: str = "en") -> str:
+def omegat_glossary_text(glossary: Glossary, *, src_lang: str = "ru", tgt_lang: str = "en") -> str:
     """OmegaT tab-separated glossary: a comment line, then source TAB target TAB comment."""
     lines = [f"# OmegaT glossary {src_lang} -> {tgt_lang} written by tm {__version__}\n"]
     seen = set()
-    for src, tgt, comment in glossary_pairs(glossary_rows, src_lang, tgt_lang):
+    for src, tgt, comment in glossary_pairs(glossary, src_lang, tgt_lang):
         fields = [clean_segment(_one_line(x))[0] for x in (src, tgt, comment)]
         if not fields[0] or not fields[1] or tuple(fields) in seen:
             continue

@@ -28,7 +28,6 @@ description, order), read once; PROFILES is their names in `order`.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -336,8 +335,9 @@ def format_profile_report(report: dict[str, ExportStats], src_lang: str = "ru", 
 # Dates and unit ids
 
 
-def _epoch_date() -> datetime | None:
-    value = os.environ.get("SOURCE_DATE_EPOCH")
+def _epoch_date(value: str | None) -> datetime | None:
+    """SOURCE_DATE_EPOCH's value (seconds since 1970, given by the caller: tm/config.py
+    reads the environment) as a date, or None."""
     if not value:
         return None
     try:

@@ -41,16 +41,17 @@ def plural_forms(lang: str) -> str | None:
 
 
 def write_po(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: str, tgt_lang: str,
-             fuzzy_below: float, project: str | None = None, creation_date: str | None = None) -> ExportStats:
+             fuzzy_below: float, project: str | None = None, creation_date: str | None = None,
+             source_date_epoch: str | None = None) -> ExportStats:
     """Write one release's units as a PO file: msgid = source, msgstr = target.
 
     Entries under `fuzzy_below` are marked fuzzy; a msgid that occurs more than once
     gets msgctxt = the unit's tuid. Dates: `creation_date`, else the latest release
-    date of the units, else SOURCE_DATE_EPOCH, else 1970-01-01."""
+    date of the units, else `source_date_epoch` (seconds since 1970), else 1970-01-01."""
     path = Path(path)
     data, stats = po_bytes(units, src_lang=src_lang, tgt_lang=tgt_lang, fuzzy_below=fuzzy_below,
                            project=project, creation_date=creation_date,
-                           default_project=path.stem)
+                           default_project=path.stem, source_date_epoch=source_date_epoch)
     stats.path = path
     write_public(path, data)
     return stats
@@ -58,7 +59,8 @@ def write_po(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: st
 
 def po_file(units: Iterable[TranslationUnit], *, src_lang: str, tgt_lang: str, fuzzy_below: float,
             project: str | None = None, creation_date: str | None = None,
-            default_project: str = "", reviewed: frozenset[str] = frozenset()) -> tuple[polib.POFile, ExportStats]:
+            default_project: str = "", reviewed: frozenset[str] = frozenset(),
+            source_date_epoch: str | None = None) -> tuple[polib.POFile, ExportStats]:
     """The polib.POFile of `po_bytes`, and its stats."""
     units = list(units)
     stats = ExportStats()
@@ -72,7 +74,7 @@ def po_file(units: Iterable[TranslationUnit], *, src_lang: str, tgt_lang: str, f
             planned.append(p)
     d = (_release_date(creation_date) if creation_date else None) \
         or _release_date(max((u.date for u in units if _release_date(u.date)), default=None)) \
-        or _epoch_date() or datetime(1970, 1, 1, tzinfo=timezone.utc)
+        or _epoch_date(source_date_epoch) or datetime(1970, 1, 1, tzinfo=timezone.utc)
     if project is None:
         project = units[0].release_id if units else default_project
     po = polib.POFile(wrapwidth=WRAP_WIDTH)
@@ -114,14 +116,15 @@ def po_file(units: Iterable[TranslationUnit], *, src_lang: str, tgt_lang: str, f
 
 def po_bytes(units: Iterable[TranslationUnit], *, src_lang: str, tgt_lang: str, fuzzy_below: float,
              project: str | None = None, creation_date: str | None = None,
-             default_project: str = "", reviewed: frozenset[str] = frozenset()) -> tuple[bytes, ExportStats]:
+             default_project: str = "", reviewed: frozenset[str] = frozenset(),
+             source_date_epoch: str | None = None) -> tuple[bytes, ExportStats]:
     """The PO file write_po writes, as bytes, and its stats (project: `project`, else the
     first unit's release id, else `default_project`). `reviewed`: the tuids of units a
     reviewer accepted (a `#. reviewed: accept` comment). Made where its pair is processed
-    (tm/pipeline.py process_pair), so a worker returns a finished file."""
+    (tm/pipeline/pair.py process_pair), so a worker returns a finished file."""
     po, stats = po_file(units, src_lang=src_lang, tgt_lang=tgt_lang, fuzzy_below=fuzzy_below,
                         project=project, creation_date=creation_date, default_project=default_project,
-                        reviewed=reviewed)
+                        reviewed=reviewed, source_date_epoch=source_date_epoch)
     return str(po).encode("utf-8"), stats
 
 

@@ -34,15 +34,17 @@ def tmx_lang_codes(profile: str | Profile, src_lang: str, tgt_lang: str,
     return prof.lang_code(src_lang, regions), prof.lang_code(tgt_lang, regions)
 
 
-def tmx_frame(*, src_code: str, latest: str | None, creation_date: str | None = None) -> tuple[bytes, bytes]:
+def tmx_frame(*, src_code: str, latest: str | None, creation_date: str | None = None,
+              source_date_epoch: str | None = None) -> tuple[bytes, bytes]:
     """(head, tail) of a TMX file: everything before the first unit and after the last.
     A TMX file is head + (b"\n    " + tmx_unit_xml(...)) for each unit written + tail.
 
     Header creationdate: `creation_date` (YYYY-MM-DD) if given, else `latest` (the latest
-    release date of the units, see `latest_date`), else SOURCE_DATE_EPOCH, else none."""
+    release date of the units, see `latest_date`), else `source_date_epoch` (the
+    SOURCE_DATE_EPOCH convention: seconds since 1970), else none."""
     header_date = _release_date(creation_date) if creation_date else None
     if header_date is None:
-        header_date = _release_date(latest) or _epoch_date()
+        header_date = _release_date(latest) or _epoch_date(source_date_epoch)
     header = {"creationtool": "tm", "creationtoolversion": __version__, "segtype": "sentence",
               "o-tmf": "tm", "adminlang": "en", "srclang": src_code, "datatype": "plaintext"}
     if header_date is not None:
@@ -120,17 +122,17 @@ def tmx_unit_xml(unit: TranslationUnit, source: str, target: str, *, src_code: s
 def write_tmx(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: str, tgt_lang: str,
               profile: str = "generic", keep_duplicates: bool = False, min_score: float = 0.0,
               creation_date: str | None = None, regions: dict[str, str] | None = None,
-              keep_decisions: bool = True) -> ExportStats:
+              keep_decisions: bool = True, source_date_epoch: str | None = None) -> ExportStats:
     """Write a TMX 1.4b file incrementally; see the module docstring for what is skipped.
 
     Dates: `creation_date` (YYYY-MM-DD) if given, else the latest release date of the
-    units, else SOURCE_DATE_EPOCH, else no header creationdate; each <tu> carries its
+    units, else `source_date_epoch`, else no header creationdate; each <tu> carries its
     release's date."""
     prof = load_profile(profile)
     path = Path(path)
     units = _reiterable(units)
     src_code, tgt_code = tmx_lang_codes(prof, src_lang, tgt_lang, regions)
-    head, tail = tmx_frame(src_code=src_code, creation_date=creation_date,
+    head, tail = tmx_frame(src_code=src_code, creation_date=creation_date, source_date_epoch=source_date_epoch,
                            latest=None if creation_date else latest_date(u.date for u in units))
     stats = ExportStats(path=path)
 

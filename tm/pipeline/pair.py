@@ -3,7 +3,6 @@ function of the pair, the glossary and the run's Config (`process_pair`), so any
 executor can map it."""
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -132,19 +131,11 @@ def process_pair(job: PairJob, glossary: Glossary | None, config: Config) -> Pai
     """Segment, align, check and prepare the exports of one release pair (or account for a
     release without counterpart). Pure: the same job, glossary and config give the same
     result, wherever it runs. Input errors come back in `error`, not raised."""
-    saved = os.environ.get("SOURCE_DATE_EPOCH")
-    # tm/export reads the date of releases without one from SOURCE_DATE_EPOCH: the
-    # config's, whatever this process's environment (a worker of another machine)
-    if saved != config.source_date_epoch:
-        _set_env("SOURCE_DATE_EPOCH", config.source_date_epoch)
     try:
         result = _process_pair(job, glossary, config)
     except InputError as exc:
         result = PairResult(job.release_id, PairReport(job.release_id, SideCount(), SideCount()),
                             error=str(exc))
-    finally:
-        if saved != config.source_date_epoch:
-            _set_env("SOURCE_DATE_EPOCH", saved)
     encoder = _encoders.get(_encoder_key(config))
     warning = encoder.embedder.store_warning if encoder is not None else None
     if warning:
@@ -259,7 +250,8 @@ def _process_pair(job: PairJob, glossary: Glossary | None, options: Config) -> P
             po_units.append(unit)
     result.po, _ = export_stage.po_bytes(po_units, src_lang=options.src_lang, tgt_lang=options.tgt_lang,
                                          fuzzy_below=options.fuzzy_below, default_project=job.release_id,
-                                         reviewed=frozenset(accepted))
+                                         reviewed=frozenset(accepted),
+                                         source_date_epoch=options.source_date_epoch)
     return result
 
 

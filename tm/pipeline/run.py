@@ -134,7 +134,8 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, con
         # all exports or none: a failure half-way leaves the previous ones untouched
         with all_or_nothing():
             tmx = TmxStream(out_dir, profile=config.export_profile(), src_lang=src_lang, tgt_lang=tgt_lang,
-                             min_score=config.min_score, keep_duplicates=keep_duplicates)
+                             min_score=config.min_score, keep_duplicates=keep_duplicates,
+                             source_date_epoch=config.source_date_epoch)
 
             def entries():
                 for item in _jobs(listing, corrections, review):

@@ -58,12 +58,13 @@ class TmxStream:
     units written (16 bytes a unit)."""
 
     def __init__(self, folder: Path, *, profile, src_lang: str, tgt_lang: str, min_score: float,
-                 keep_duplicates: bool):
+                 keep_duplicates: bool, source_date_epoch: str | None = None):
         from array import array
 
         self.profile = profile                 # tm.export's Profile of the export
         self.src_code, _ = export_stage.tmx_lang_codes(self.profile, src_lang, tgt_lang)
         self.keep_duplicates = keep_duplicates
+        self.source_date_epoch = source_date_epoch   # the header's date when no release has one
         self.body = tempfile.TemporaryFile(dir=folder, prefix=".tm-body.")
         self.seen = _KeySet()
         self.written_keys, self.written_at = array("Q"), array("Q")
@@ -107,7 +108,8 @@ class TmxStream:
         """The TMX file: header, the body with the x-occurrences put in, the end."""
         import numpy as np
 
-        head, tail = export_stage.tmx_frame(src_code=self.src_code, latest=self.latest)
+        head, tail = export_stage.tmx_frame(src_code=self.src_code, latest=self.latest,
+                                            source_date_epoch=self.source_date_epoch)
         inserts: list[tuple[int, int]] = []
         if self.repeats:
             keys = np.frombuffer(self.written_keys, dtype=np.uint64)
