@@ -8,8 +8,9 @@ as they are), checks that the segmenter still cuts every synthetic release
 into as many sentences as the original (so the gold beads apply), then runs
 `tm align` as a subprocess:
 
-  cold    a fresh, empty cache folder (TM_CACHE_DIR = TM_EMBED_CACHE =
-          XDG_CACHE_HOME = a new temporary folder)
+  cold    a fresh, empty cache folder (TM_CACHE_DIR = XDG_CACHE_HOME = a new
+          temporary folder; also TM_EMBED_CACHE, which tm read before its
+          SQLite vector store)
   warm    a second run with the same cache
   rerun   one sentence of one release changed, run again with the warm cache
 

@@ -7,14 +7,15 @@ indices as the TMX props x-src-index / x-tgt-index write them ("3", "3-4"), `ver
 is accept or reject, the texts are the bead's two sides with whitespace folded (they
 tell a stale line: the release was edited since). `read_corrections` reads and checks
 it (a malformed line is an InputError naming file and line); the pipeline applies the
-decisions pair by pair (tm/pipeline.py).
+decisions pair by pair (tm/pipeline/pair.py).
 
 The report: one page per release pair, rendered where the pair is processed
 (`render_release`, Jinja2 with autoescaping, templates in tm/data/review/), so that
-pages are written as results stream; `write_index` writes the overview at the end
-from a few numbers per release (`ReleaseStats`). Pages are self-contained (inline
-CSS and script) apart from `corrections.js`, the decisions the report was built with,
-which every page of the folder shares. No external URL, font or script.
+pages are written as results stream; `index_pages` renders the overview at the end
+(tm/pipeline/run.py writes it) from a few numbers per release (`ReleaseStats`). Pages
+are self-contained (inline CSS and script) apart from `corrections.js`, the decisions
+the report was built with, which every page of the folder shares. No external URL,
+font or script.
 """
 from __future__ import annotations
 

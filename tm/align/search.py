@@ -144,10 +144,10 @@ _BLAS_LIMITED = False
 
 
 def _one_blas_thread() -> None:
-    """One BLAS thread, set once (tm/embed.py does the same when it loads the
-    model): the band products are small, and OpenBLAS's threads cost far more
-    than they save there, hundreds of times more on a busy machine; tm runs
-    one process per core anyway."""
+    """One BLAS thread, set once (tm/embed/model.py does the same when it
+    loads the model): the band products are small, and OpenBLAS's threads cost
+    far more than they save there, hundreds of times more on a busy machine; tm
+    runs one process per core anyway."""
     global _BLAS_LIMITED
     if not _BLAS_LIMITED:
         _BLAS_LIMITED = True

@@ -10,7 +10,8 @@ glossary and OmegaT project segmentation rules.
 
 Every writer is atomic and leaves the file readable like open() would (tm/fileio.py
 `write_public`, which the pipeline uses for the files it streams) and deterministic
-(dates come from the releases or SOURCE_DATE_EPOCH, never from the clock).
+(dates come from the releases or the caller's `source_date_epoch`, the Config's value of
+SOURCE_DATE_EPOCH, never from the clock).
 
 The writers of translation units are registered in FORMATS: a format is a module
 here with SUFFIX and `write(units, path, *, src_lang, tgt_lang, **options) ->

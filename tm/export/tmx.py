@@ -3,7 +3,8 @@ the frame, one serialised <tu> per unit): memory does not grow with the units wr
 
 The same TMX in pieces for a streaming writer (the pipeline builds it while the pairs
 arrive): `tmx_frame` (head and tail), `tmx_unit_xml` (one <tu>), `tmx_occurrences_prop`.
-Deterministic: dates come from the releases or SOURCE_DATE_EPOCH, never from the clock.
+Deterministic: dates come from the releases or the caller's `source_date_epoch` (the
+Config's, read from SOURCE_DATE_EPOCH by tm/config.py), never from the clock.
 """
 from __future__ import annotations
 
