@@ -26,6 +26,7 @@ from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 
 from .models import InputError
+from .text import fold_spaces
 
 def usable_cores() -> int:
     try:
@@ -107,7 +108,7 @@ class Dask:
         try:
             self._client = Client(address, timeout=connect_timeout, set_as_default=False)
         except Exception as exc:        # OSError, TimeoutError, ValueError (a bad address), ...
-            message = " ".join(str(exc).split()) or type(exc).__name__
+            message = fold_spaces(str(exc)) or type(exc).__name__
             raise InputError(f"cannot reach the Dask scheduler at {address}: {message}") from None
         self._fn, self._options = fn, options
         self._shared = self._client.scatter(shared, broadcast=True, hash=False) if shared is not None else None

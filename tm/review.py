@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .models import RELEASE_ID, InputError
+from .text import fold_spaces
 
 CORRECTIONS = "corrections.tsv"
 HEADER = ("release", "src", "tgt", "verdict", "src_text", "tgt_text")
@@ -45,7 +46,7 @@ HISTOGRAM_BINS = 10
 
 def fold(text: str) -> str:
     """Whitespace folded: what corrections.tsv holds of a bead's side."""
-    return " ".join(text.split())
+    return fold_spaces(text)
 
 
 def index_label(indices: Sequence[int]) -> str:

@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .text import fold_spaces
+
 _MAGIC = b"SQLite format 3\x00"
 _CHUNK = 500              # keys per `IN (...)` query (SQLite's variable limit is 999 on old builds)
 _TOUCH_BATCH = 512        # gets remembered before their last-used counter is written
@@ -207,7 +209,7 @@ class Store:
 
     def _note(self, text: str) -> None:
         if self.warning is None:
-            text = " ".join(text.split())          # one line, whatever SQLite said
+            text = fold_spaces(text)          # one line, whatever SQLite said
             self.warning = text if len(text) <= 300 else text[:297] + "..."
 
     def _close_quietly(self) -> None:

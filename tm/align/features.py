@@ -20,6 +20,7 @@ import numpy as np
 
 from ..data import read_lines
 from ..numbers import number_keys  # noqa: F401  (numbers and dates: tm/numbers.py)
+from ..text import fold_spaces
 from .options import Anchors
 from .search import _unit
 
@@ -134,7 +135,7 @@ def name_keys(text: str, lang: str, prefix: int = 5) -> frozenset[str]:
 
 
 def _norm_text(s: str) -> str:
-    return " ".join(s.split())
+    return fold_spaces(s)
 
 
 _TOKENISED = re.compile(r"\s[,.;:!?)](?:\s|$)")

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..text import fold_spaces
 from .cache import MEMORY_MAX, STORE_MAX_BYTES, VECTOR_STORE, VectorCache, vector_key
 from .compose import compose
 from .model import DIM, SUPPORTED, VECTOR_VERSION, Model, _Parts, available, forward
@@ -51,7 +52,7 @@ def default_workers() -> int:
 
 
 def _clean(t: str) -> str:
-    return " ".join((t or "").split())
+    return fold_spaces(t or "")
 
 
 class Embedder:

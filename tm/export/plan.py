@@ -38,6 +38,7 @@ from typing import Iterable, Iterator, Sequence
 
 from ..data import DATA_DIR, read_lines
 from ..models import AlignedRelease, Finding, InputError, Release, Sentence, TranslationUnit
+from ..text import fold_spaces
 
 SKIP_EMPTY = "empty"
 SKIP_BELOW_THRESHOLD = "below-threshold"
@@ -107,7 +108,7 @@ def original_text(release: Release, sentence: Sentence) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return fold_spaces(text)
 
 
 # ---------------------------------------------------------------------------
