@@ -180,14 +180,16 @@ def _drop(el) -> None:
         el.drop_tree()
 
 
-def extract_html(text: str, path: str | Path) -> HtmlRelease:
-    """The article of an HTML page: headline, date and body blocks."""
+def parse_html(text: str, path: str | Path):
+    """The page as an lxml tree (no network, no entities, huge-tree protection), or
+    None for a page with no text. A page over the parser's limits is refused:
+    InputError."""
     text = _DOCTYPE.sub("", _XML_DECL.sub("", text, count=1), count=1)
     # Control characters no HTML/XML tree can hold (lxml refuses them): removed;
     # vertical tab and form feed are whitespace to a browser.
     text = _NOT_XML.sub("", text.replace("\v", " ").replace("\f", " "))
     if not text.strip():
-        return HtmlRelease(None, None, [])
+        return None
     parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, remove_comments=True,
                                   remove_pis=True, recover=True, default_doctype=False)
     try:
@@ -201,6 +203,14 @@ def extract_html(text: str, path: str | Path) -> HtmlRelease:
         if error.type_name == "ERR_RESOURCE_LIMIT" or "XML_PARSE_HUGE" in error.message:
             raise InputError(f"HTML over the parser's safety limits ({error.message.strip()})",
                              path, error.line or None)
+    return root
+
+
+def extract_html(text: str, path: str | Path) -> HtmlRelease:
+    """The article of an HTML page: headline, date and body blocks."""
+    root = parse_html(text, path)
+    if root is None:
+        return HtmlRelease(None, None, [])
     rules = _rules()
     title_el = root.find(".//title")
     body = root.find("body")

@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import lxml.etree
 import lxml.html
 
 from .. import html as tm_html
@@ -101,23 +100,11 @@ def _key(text: str) -> str:
 # ---------------------------------------------------------------- parsing
 
 def parse_page(text: str, path) -> lxml.html.HtmlElement:
-    """The page as an lxml tree, parsed as tm/html.py does (no network, no entities,
-    huge-tree protection; a page over the limits is refused: InputError)."""
-    text = tm_html._DOCTYPE.sub("", tm_html._XML_DECL.sub("", text, count=1), count=1)
-    text = tm_html._NOT_XML.sub("", text.replace("\v", " ").replace("\f", " "))
-    if not text.strip():
+    """The page as an lxml tree, parsed as tm/html.py does; a page with no text is
+    refused (InputError)."""
+    root = tm_html.parse_html(text, path)
+    if root is None:
         raise InputError("empty page", path)
-    parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, remove_comments=True,
-                                  remove_pis=True, recover=True, default_doctype=False)
-    try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
-        raise InputError(f"cannot parse HTML: {str(exc).splitlines()[0] if str(exc) else 'empty'}",
-                         path) from None
-    for error in parser.error_log:
-        if error.type_name == "ERR_RESOURCE_LIMIT" or "XML_PARSE_HUGE" in error.message:
-            raise InputError(f"HTML over the parser's safety limits ({error.message.strip()})",
-                             path, error.line or None)
     return root
 
 
