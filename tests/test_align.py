@@ -193,13 +193,17 @@ class CountingEncoder(A.Usem3):
     def __init__(self):
         super().__init__()
         self.windows = 0
+        self.calls = []           # units per encoder call
+        self.window_calls = 0
 
     def __call__(self, units):
+        self.calls.append(len(units))
         encoding = super().__call__(units)
         windows = encoding.windows
 
         def counting_windows(spans, texts):
             self.windows += len(texts)
+            self.window_calls += 1
             return windows(spans, texts)
         encoding.windows = counting_windows
         return encoding
@@ -216,6 +220,21 @@ def test_the_cascade_encodes_windows_only_where_the_cheap_search_doubts():
     assert [b.format() for b in cascade] == [b.format() for b in exact]
     assert "[13]:[13, 14]" in [b.format() for b in cascade]
     assert 0 < cascade_encoder.windows < exact_encoder.windows
+
+
+def test_a_pair_costs_one_encoder_call_and_one_windows_call():
+    # each call has a fixed cost, so both sides go together; the beads are those
+    # of each side encoded on its own (a vector never depends on its batch)
+    counting = CountingEncoder()
+    beads = A.align(RU, EN, "ru", "en", encode=counting)
+    assert counting.calls == [len(RU) + len(EN)]
+    assert counting.window_calls == 1
+    per_side = A.Usem3()
+    vectors = {t: v for texts in (RU, EN) for t, v in zip(texts, per_side([F._for_encoder(F._norm_text(x))
+                                                                           for x in texts]).vectors)}
+    both = A.Usem3()([F._for_encoder(F._norm_text(x)) for x in RU + EN]).vectors
+    assert all(np.array_equal(vectors[t], v) for t, v in zip(RU + EN, both))
+    assert "[1]:[1, 2]" in [b.format() for b in beads]
 
 
 def test_unknown_option_is_an_error():

@@ -419,4 +419,4 @@ def test_the_sample_encodes_only_that_many_beads():
     (rid, s, t), = _corpus_pairs(REPO / "corpora" / "csto")[:1]
     counting = CountingEncoder()
     _no_embeddings_confidence(s, t, encode=counting)
-    assert counting.encoded == [A.DOCUMENT_SAMPLE, A.DOCUMENT_SAMPLE]
+    assert counting.encoded == [2 * A.DOCUMENT_SAMPLE]       # both sides' beads, in one call

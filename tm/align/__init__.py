@@ -28,7 +28,7 @@ from __future__ import annotations
 from ..models import Bead
 from .calibration import (calibrate, calibration_features, document_confidence, document_similarity,
                           one_one_neighbours)
-from .encoder import DEFAULT_ENCODER, Encoder, Encoding, Usem3, _encode_side, _encode_windows_near, embeddings_for
+from .encoder import DEFAULT_ENCODER, Encoder, Encoding, Usem3, _encode_sides, _encode_windows_near, embeddings_for
 from .features import _joined, _lexical_vectors, _mean_window_vectors, _side
 from .gloss import GLOSS_MAX_SENTENCES, gloss_units
 from .length import _length_variance
@@ -103,10 +103,11 @@ def _align_units(src, tgt, src_lang, tgt_lang, anchors, encode: Encoder, src_par
     # mean of its sentence vectors (cheap), then exact windows encoded only
     # around the beads that search found doubtful, and a second search.
     cascade = bool(opt.cascade and opt.exact_windows and use_vecs)
-    for side, sizes in ((S, {a for a, b in opt.bead_types}), (T, {b for a, b in opt.bead_types})):
-        if use_vecs:
-            _encode_side(side, sizes, opt.exact_windows and not cascade, encode)
-        else:
+    sides = [(S, {a for a, b in opt.bead_types}), (T, {b for a, b in opt.bead_types})]
+    if use_vecs:
+        _encode_sides(sides, opt.exact_windows and not cascade, encode)
+    else:
+        for side, sizes in sides:
             side.vecs = _lexical_vectors(side)
             for k in sorted(k for k in sizes | {1} if k >= 1):
                 side.windows[k] = _mean_window_vectors(side, k)

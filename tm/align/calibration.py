@@ -89,8 +89,10 @@ def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
         # the aligner's most confident beads: in a translation they are right, so
         # their cosine is high; in a wrong pairing even the best beads are unrelated text
         picked = sorted(two_sided, key=lambda b: (-b.score, b.src))[:sample]
-        sv = encode([_for_encoder(_norm_text(_joined([src[i] for i in b.src]))) for b in picked]).vectors
-        tv = encode([_for_encoder(_norm_text(_joined([tgt[j] for j in b.tgt]))) for b in picked]).vectors
+        # one encoder call for both sides: a call has a fixed cost (see encoder._encode_sides)
+        vecs = encode([_for_encoder(_norm_text(_joined([src[i] for i in b.src]))) for b in picked]
+                      + [_for_encoder(_norm_text(_joined([tgt[j] for j in b.tgt]))) for b in picked]).vectors
+        sv, tv = vecs[:len(picked)], vecs[len(picked):]
         weights = np.array([len(b.src) + len(b.tgt) for b in picked], dtype=np.float64)
         cos = np.einsum("ij,ij->i", sv, tv).astype(np.float64)
         covered = sum(len(b.src) + len(b.tgt) for b in two_sided)

@@ -1,7 +1,7 @@
 """The encoder the aligner is given, as vecalign's core is given vectors.
 
-An encoder is a callable: units (a document side's sentences) in, an
-`Encoding` out, whose `.vectors` are the units' vectors and whose
+An encoder is a callable: units (the sentences of both sides of a pair, one
+call per pair) in, an `Encoding` out, whose `.vectors` are the units' vectors and whose
 `.windows(spans, texts)` gives vectors of multi-sentence windows on demand
 (the cascade asks for some only after a first search). It also says which
 languages it knows (`available(lang)`); for a pair it does not know, the
@@ -73,25 +73,43 @@ def _window_texts(side: _Side, spans: Sequence[tuple[int, int]]) -> list[str]:
     return [_for_encoder(_joined(side.texts[a:b])) for a, b in spans]
 
 
-def _encode_side(side: _Side, sizes, exact: bool, encode: Encoder) -> None:
-    """Sentence vectors, and the windows of every size (exact: composed from
-    their sentences' partial sums, which side.encoding keeps for the cascade;
-    otherwise the mean of their sentence vectors)."""
-    n = side.n
-    side.encoding = encode([_for_encoder(t) for t in side.texts])
-    side.vecs = side.encoding.vectors
-    spans = [(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, n + 1)]
-    wvecs = side.encoding.windows(spans, _window_texts(side, spans))
+def _encode_sides(sides: list[tuple[_Side, set]], exact: bool, encode: Encoder) -> None:
+    """Sentence vectors of both sides of a pair, and the windows of every size
+    (exact: composed from their sentences' partial sums, which side.encoding
+    keeps for the cascade; otherwise the mean of their sentence vectors).
+
+    Both sides go to the encoder as one sequence of units, their windows as one
+    call: every call of the encoder has a fixed cost (its weights streamed
+    through the cache for a few rows), paid once per pair instead of once per
+    side. A vector never depends on what else was encoded with it, so the
+    vectors are the same. Each side's windows address the shared sequence from
+    side.offset on."""
+    units, at = [], 0
+    for side, _ in sides:
+        side.offset = at
+        units += [_for_encoder(t) for t in side.texts]
+        at += side.n
+    encoding = encode(units)
+    wanted = []
+    for side, sizes in sides:
+        side.encoding = encoding
+        side.vecs = encoding.vectors[side.offset:side.offset + side.n]
+        wanted.append([(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, side.n + 1)])
+    wvecs = encoding.windows([(a + side.offset, b + side.offset) for (side, _), spans in zip(sides, wanted)
+                              for a, b in spans],
+                             [t for (side, _), spans in zip(sides, wanted) for t in _window_texts(side, spans)])
     at = 0
-    for k in sorted(k for k in sizes | {1} if k >= 1):
-        if k > 1 and exact:
-            out = np.zeros((n + 1, side.vecs.shape[1]), dtype=np.float32)
-            count = max(0, n - k + 1)
-            out[k:] = wvecs[at:at + count]
-            at += count
-            side.windows[k] = out
-        else:
-            side.windows[k] = _mean_window_vectors(side, k)
+    for (side, sizes), spans in zip(sides, wanted):
+        n = side.n
+        for k in sorted(k for k in sizes | {1} if k >= 1):
+            if k > 1 and exact:
+                out = np.zeros((n + 1, side.vecs.shape[1]), dtype=np.float32)
+                count = max(0, n - k + 1)
+                out[k:] = wvecs[at:at + count]
+                at += count
+                side.windows[k] = out
+            else:
+                side.windows[k] = _mean_window_vectors(side, k)
 
 
 def _encode_windows_near(raw, S: _Side, T: _Side, opt: Options) -> None:
@@ -115,7 +133,8 @@ def _encode_windows_near(raw, S: _Side, T: _Side, opt: Options) -> None:
         wanted = [(size, e) for size in sorted(side.windows) if size > 1 for e in sorted(ends) if e >= size]
         if wanted:
             spans = [(e - size, e) for size, e in wanted]
-            vecs = side.encoding.windows(spans, _window_texts(side, spans))
+            vecs = side.encoding.windows([(a + side.offset, b + side.offset) for a, b in spans],
+                                         _window_texts(side, spans))
             for (size, e), v in zip(wanted, vecs):
                 side.windows[size][e] = v
 

@@ -169,7 +169,8 @@ class _Side:
     vecs: np.ndarray | None = None
     windows: dict = field(default_factory=dict)   # size -> (len+1, DIM) vectors of the window ending at i
     merge_ends: np.ndarray | None = None   # cascade: where a multi-sentence window may end (None: anywhere)
-    encoding: object = None       # the encoder's Encoding of the texts: composes the cascade's windows
+    encoding: object = None       # the encoder's Encoding of both sides' texts: composes the cascade's windows
+    offset: int = 0               # where this side's texts start in `encoding`
 
     @property
     def n(self) -> int:
