@@ -23,6 +23,8 @@ Text -> normalised text, the same on both sides, before anything else sees it
 """
 from __future__ import annotations
 
+import os
+
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -230,13 +232,17 @@ def _release_files(folder: Path, root: Path, warnings: list[str]) -> dict[str, P
     with a warning; the same id twice (a .txt and an .html) is an error."""
     files: dict[str, Path] = {}
     real_root = root.resolve()
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in RELEASE_SUFFIXES:
-            continue
-        if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+    # os.scandir: the entry's type comes with the listing (no stat per file of a large archive)
+    with os.scandir(folder) as listing:
+        entries = sorted((entry for entry in listing if not entry.name.startswith(".")
+                          and os.path.splitext(entry.name)[1].lower() in RELEASE_SUFFIXES),
+                         key=lambda entry: entry.name)
+    for entry in entries:
+        path = folder / entry.name
+        if entry.is_symlink() and not path.resolve().is_relative_to(real_root):
             warnings.append(f"{_shown(path)}: skipped: a symbolic link pointing outside the corpus")
             continue
-        if not path.is_file():
+        if not entry.is_file():
             # a folder, a FIFO (reading it would block), a device, a dangling link
             warnings.append(f"{_shown(path)}: skipped: not a regular file")
             continue

@@ -4,6 +4,7 @@ as they are."""
 from __future__ import annotations
 
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -73,6 +74,8 @@ class TmxStream:
         self.profiles = {name: (export_stage.load_profile(name).max_chars, export_stage.ExportStats())
                          for name in export_stage.PROFILES}
         self.stats = export_stage.ExportStats()
+        # every profile's statistics, then the export's own (whose decision counts)
+        self._accounts = [*self.profiles.values(), (self.profile.max_chars, self.stats)]
 
     def add(self, unit: TmxUnit) -> str | None:
         """Account for one unit (in corpus order) and write it if it is written; returns
@@ -81,7 +84,7 @@ class TmxStream:
             self.latest = unit.date
         repeated = unit.skip is None and not self.seen.add(unit.key)
         decision = None
-        for max_chars, stats in [*self.profiles.values(), (self.profile.max_chars, self.stats)]:
+        for max_chars, stats in self._accounts:
             skip = unit.skip
             if skip is None and max_chars and unit.length > max_chars:
                 skip = export_stage.SKIP_TOO_LONG
@@ -144,7 +147,8 @@ def holds(path: Path, data: bytes) -> bool:
     """True if `path` is a regular file (not a symbolic link) with exactly these bytes:
     rewriting it would change nothing (and costs an fsync and a rename)."""
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size != len(data):
+        st = path.lstat()         # one call: a link, anything but a regular file, or another size
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
             return False
         return path.read_bytes() == data
     except OSError:
@@ -171,23 +175,23 @@ def prepare_out_dir(out_dir: Path, names: list[str]) -> None:
             raise InputError(f"export file name too long ({Path(name).name[:40]}...); "
                              "shorten the release id", out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    folders = set()
+    wanted_in: dict[Path, set[str]] = {}      # folder -> the export names in it
     for name in names:
         rel = Path(name)
         if rel.is_absolute() or ".." in rel.parts:
             raise InputError(f"export name {name!r} would leave the output folder", out_dir)
         target = out_dir / rel
-        if not _inside(target.parent, out_dir):
-            raise InputError(f"{target.parent} is a symbolic link pointing outside the output "
+        wanted_in.setdefault(target.parent, set()).add(target.name)
+    for folder in wanted_in:                   # a few folders (po/, review/) for thousands of names
+        if not _inside(folder, out_dir):
+            raise InputError(f"{folder} is a symbolic link pointing outside the output "
                              "folder; remove it", out_dir)
-        folders.add(target.parent)
-    for folder in folders:
+    for folder in wanted_in:
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder} is in the way: a file where the exports need a folder", out_dir)
-    for folder in folders:
+    for folder, wanted in wanted_in.items():
         if not folder.is_dir():
             continue
-        wanted = {(out_dir / n).name for n in names if (out_dir / n).parent == folder}
         for leftover in folder.glob(".*.tmp"):
             m = _TEMP_NAME.fullmatch(leftover.name)
             if m and m[1] in wanted and leftover.is_file() and not leftover.is_symlink():
