@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .. import export as export_stage
 from .. import review as review_stage
@@ -37,6 +37,21 @@ class RunOptions:
     cache: bool = True                 # the result store in tm.store.cache_dir()
     progress: Callable[[PairReport], None] | None = None   # called once per release id, in order
     total: Callable[[int], None] | None = None             # called once with the number of release ids
+
+
+# Pairs read ahead to look their results up in one store query (their bytes are held meanwhile).
+LOOKUP_CHUNK = 64
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _jobs(listing, corrections: review_stage.Corrections | None = None,
@@ -138,21 +153,27 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, con
                              source_date_epoch=config.source_date_epoch)
 
             def entries():
-                for item in _jobs(listing, corrections, review):
-                    if isinstance(item, PairResult):
-                        yield "ready", item
-                        continue
-                    if store is not None:
-                        key = result_key(item, glossary_hash, config)
-                        blob = store.get(key)
-                        cached = _unpack(blob) if blob is not None else None
-                        if cached is not None and review and cached.paired and cached.page is None:
-                            cached = None      # stored by a run without --review: rendered now
-                        if cached is not None:
-                            yield "ready", cached
+                for chunk in _chunks(_jobs(listing, corrections, review), LOOKUP_CHUNK):
+                    # one store query for a chunk of pairs, not one per pair
+                    jobs = [item for item in chunk if not isinstance(item, PairResult)]
+                    chunk_keys = ({job.release_id: result_key(job, glossary_hash, config) for job in jobs}
+                                  if store is not None else {})
+                    blobs = store.get_many(list(chunk_keys.values())) if chunk_keys else {}
+                    for item in chunk:
+                        if isinstance(item, PairResult):
+                            yield "ready", item
                             continue
-                        keys[item.release_id] = key
-                    yield "job", item
+                        if store is not None:
+                            key = chunk_keys[item.release_id]
+                            blob = blobs.get(key)
+                            cached = _unpack(blob) if blob is not None else None
+                            if cached is not None and review and cached.paired and cached.page is None:
+                                cached = None      # stored by a run without --review: rendered now
+                            if cached is not None:
+                                yield "ready", cached
+                                continue
+                            keys[item.release_id] = key
+                        yield "job", item
 
             for result, computed in results.map(entries()):
                 if result.error:
