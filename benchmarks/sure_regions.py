@@ -1,0 +1,92 @@
+"""How much encoding the cheap evidence could spare (issue 11's "sure regions").
+
+    python benchmarks/sure_regions.py [--corpus DIR ...] [--threshold 0.97 0.98]
+
+A 1-1 bead of the cheap pass (`--mode no-embeddings`: length, numbers, names,
+glossary anchors) counts as sure when its calibrated lexical probability and
+both neighbours' reach the threshold. Printed per threshold:
+
+- on the press gold (tests/gold/csto, gold segmentation, no glossary): the sure
+  beads, how many are wrong, and how many of those the default mode gets wrong
+  as well (a sure bead the default also misses costs nothing when skipped);
+- on each corpus given (segmented as tm does, with the glossary's anchors):
+  the share of sentences in sure beads, i.e. the most of the encoder that
+  skipping them could save.
+
+Nothing here changes tm; it measures a design before it is built.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from align_bench import load_set  # noqa: E402
+from tm import align as A  # noqa: E402
+from tm.align.calibration import _calibration, calibration_features, one_one_neighbours  # noqa: E402
+from tm.corpus import load_corpus  # noqa: E402
+from tm.glossary import load_glossary  # noqa: E402
+from tm.segment import segment_release  # noqa: E402
+
+
+def lexical_probability(raw: float, gap: float, a: int, b: int, neighbours: int) -> float:
+    """The lexical calibration's logistic probability (before its step map)."""
+    c = _calibration()["lexical"]
+    z = c["intercept"] + sum(w * x for w, x in zip(c["coef"], calibration_features(raw, gap, a, b, neighbours)))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def sure_beads(raw, threshold: float) -> list[tuple[tuple, tuple]]:
+    """The (source, target) index tuples of the sure 1-1 beads of a cheap-pass path."""
+    nbrs = one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
+    probs = [lexical_probability(s, g, 1, 1, k) if i1 - i0 == 1 and j1 - j0 == 1 else 0.0
+             for (i0, i1, j0, j1, s, g), k in zip(raw, nbrs)]
+    return [(tuple(range(i0, i1)), tuple(range(j0, j1)))
+            for r, (i0, i1, j0, j1, _, _) in enumerate(raw)
+            if all(probs[q] >= threshold for q in (r - 1, r, r + 1) if 0 <= q < len(raw))]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", nargs="*", type=Path, default=[REPO / "corpora" / "csto"])
+    ap.add_argument("--glossary", type=Path, default=REPO / "glossaries" / "csto.tsv")
+    ap.add_argument("--threshold", nargs="+", type=float, default=[0.97, 0.98])
+    args = ap.parse_args()
+    glossary = load_glossary(args.glossary)
+    gold_docs = load_set("press")
+    default_beads = [{(b.src, b.tgt) for b in A.align(s, t, sl, tl, src_paragraphs=sp, tgt_paragraphs=tp)}
+                     for _, s, t, _, sl, tl, sp, tp in gold_docs]
+    cheap = [A.align_raw(s, t, sl, tl, src_paragraphs=sp, tgt_paragraphs=tp, use_embeddings=False)[0]
+             for _, s, t, _, sl, tl, sp, tp in gold_docs]
+    corpora = []
+    for folder in args.corpus:
+        sides = [([x.text for x in segment_release(src)], [x.text for x in segment_release(tgt)])
+                 for src, tgt in load_corpus(folder, "ru", "en").pairs]
+        corpora.append((folder, sides, [A.align_raw(s, t, "ru", "en", anchors=glossary.concept_keys,
+                                                    use_embeddings=False)[0] for s, t in sides]))
+    for threshold in args.threshold:
+        n = wrong = both_wrong = covered = total = 0
+        for (_, s, t, gold, *_), raw, default in zip(gold_docs, cheap, default_beads):
+            right = {(b.src, b.tgt) for b in gold}
+            for bead in sure_beads(raw, threshold):
+                n += 1
+                if bead not in right:
+                    wrong += 1
+                    both_wrong += any(d[0] == bead[0] and d not in right for d in default)
+                covered += 2
+            total += len(s) + len(t)
+        print(f"threshold {threshold}: press gold: {n} sure beads, {wrong} wrong ({both_wrong} of them wrong "
+              f"in the default mode too), {covered / total:.1%} of the sentences")
+        for folder, sides, raws in corpora:
+            cov = sum(2 * len(sure_beads(raw, threshold)) for raw in raws)
+            tot = sum(len(s) + len(t) for s, t in sides)
+            print(f"threshold {threshold}: {folder}: {cov / tot:.1%} of {tot} sentences in sure beads")
+
+
+if __name__ == "__main__":
+    main()
