@@ -18,7 +18,6 @@ Nothing here changes tm; it measures a design before it is built.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -28,23 +27,16 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from align_bench import load_set  # noqa: E402
 from tm import align as A  # noqa: E402
-from tm.align.calibration import _calibration, calibration_features, one_one_neighbours  # noqa: E402
+from tm.align.calibration import logistic_probability, one_one_neighbours  # noqa: E402
 from tm.corpus import load_corpus  # noqa: E402
 from tm.glossary import load_glossary  # noqa: E402
 from tm.segment import segment_release  # noqa: E402
 
 
-def lexical_probability(raw: float, gap: float, a: int, b: int, neighbours: int) -> float:
-    """The lexical calibration's logistic probability (before its step map)."""
-    c = _calibration()["lexical"]
-    z = c["intercept"] + sum(w * x for w, x in zip(c["coef"], calibration_features(raw, gap, a, b, neighbours)))
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-
 def sure_beads(raw, threshold: float) -> list[tuple[tuple, tuple]]:
     """The (source, target) index tuples of the sure 1-1 beads of a cheap-pass path."""
     nbrs = one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
-    probs = [lexical_probability(s, g, 1, 1, k) if i1 - i0 == 1 and j1 - j0 == 1 else 0.0
+    probs = [logistic_probability(s, g, 1, 1, "lexical", k) if i1 - i0 == 1 and j1 - j0 == 1 else 0.0
              for (i0, i1, j0, j1, s, g), k in zip(raw, nbrs)]
     return [(tuple(range(i0, i1)), tuple(range(j0, j1)))
             for r, (i0, i1, j0, j1, _, _) in enumerate(raw)

@@ -46,6 +46,16 @@ def one_one_neighbours(sizes: Sequence[tuple[int, int]]) -> list[int]:
     return [int(k == 0 or one[k - 1]) + int(k == len(one) - 1 or one[k + 1]) for k in range(len(one))]
 
 
+def logistic_probability(raw: float, gap: float, a: int, b: int, evidence: str,
+                         one_one_neighbours: int = 2) -> float:
+    """The logistic fit's probability that a two-sided bead is right, before
+    calibrate()'s monotone correction."""
+    c = _calibration()[evidence]
+    feats = calibration_features(raw, gap, a, b, one_one_neighbours)
+    z = c["intercept"] + sum(w * x for w, x in zip(c["coef"], feats))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 def calibrate(raw: float, gap: float, a: int, b: int, evidence: str, one_one_neighbours: int = 2) -> float:
     """Confidence in [0, 1] that the bead is right. A logistic fit on the dev data
     gives a probability, which a monotone step map (isotonic regression on dev)
@@ -56,9 +66,7 @@ def calibrate(raw: float, gap: float, a: int, b: int, evidence: str, one_one_nei
     c = _calibration()[evidence]
     if a == 0 or b == 0:
         return float(c["skip_precision"])
-    feats = calibration_features(raw, gap, a, b, one_one_neighbours)
-    z = c["intercept"] + sum(w * x for w, x in zip(c["coef"], feats))
-    p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    p = logistic_probability(raw, gap, a, b, evidence, one_one_neighbours)
     steps = c.get("steps")
     if not steps:
         return p

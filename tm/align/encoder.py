@@ -84,32 +84,36 @@ def _encode_sides(sides: list[tuple[_Side, set]], exact: bool, encode: Encoder) 
     side. A vector never depends on what else was encoded with it, so the
     vectors are the same. Each side's windows address the shared sequence from
     side.offset on."""
-    units, at = [], 0
+    units: list[str] = []
     for side, _ in sides:
-        side.offset = at
+        side.offset = len(units)
         units += [_for_encoder(t) for t in side.texts]
-        at += side.n
     encoding = encode(units)
-    wanted = []
+    spans, texts = [], []
     for side, sizes in sides:
         side.encoding = encoding
         side.vecs = encoding.vectors[side.offset:side.offset + side.n]
-        wanted.append([(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, side.n + 1)])
-    wvecs = encoding.windows([(a + side.offset, b + side.offset) for (side, _), spans in zip(sides, wanted)
-                              for a, b in spans],
-                             [t for (side, _), spans in zip(sides, wanted) for t in _window_texts(side, spans)])
-    at = 0
-    for (side, sizes), spans in zip(sides, wanted):
+        own = [(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, side.n + 1)]
+        spans += _in_encoding(side, own)
+        texts += _window_texts(side, own)
+    wvecs = encoding.windows(spans, texts)
+    used = 0
+    for side, sizes in sides:
         n = side.n
         for k in sorted(k for k in sizes | {1} if k >= 1):
             if k > 1 and exact:
                 out = np.zeros((n + 1, side.vecs.shape[1]), dtype=np.float32)
                 count = max(0, n - k + 1)
-                out[k:] = wvecs[at:at + count]
-                at += count
+                out[k:] = wvecs[used:used + count]
+                used += count
                 side.windows[k] = out
             else:
                 side.windows[k] = _mean_window_vectors(side, k)
+
+
+def _in_encoding(side: _Side, spans) -> list[tuple[int, int]]:
+    """A side's window spans as spans of the pair's shared encoding."""
+    return [(a + side.offset, b + side.offset) for a, b in spans]
 
 
 def _encode_windows_near(raw, S: _Side, T: _Side, opt: Options) -> None:
@@ -133,8 +137,7 @@ def _encode_windows_near(raw, S: _Side, T: _Side, opt: Options) -> None:
         wanted = [(size, e) for size in sorted(side.windows) if size > 1 for e in sorted(ends) if e >= size]
         if wanted:
             spans = [(e - size, e) for size, e in wanted]
-            vecs = side.encoding.windows([(a + side.offset, b + side.offset) for a, b in spans],
-                                         _window_texts(side, spans))
+            vecs = side.encoding.windows(_in_encoding(side, spans), _window_texts(side, spans))
             for (size, e), v in zip(wanted, vecs):
                 side.windows[size][e] = v
 

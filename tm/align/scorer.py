@@ -88,47 +88,24 @@ class _Scorer:
         return np.minimum(delta * delta, LENGTH_DEV_CAP) / 2
 
     def semantic(self, a, b, I, J):
+        """The similarity of the bead's two windows against their neighbours'.
+        dot(combo, ii, jj): the similarities of the source windows of size
+        combo[0] ending at ii with the target windows of size combo[1] ending at
+        jj; from the band's precomputed products without embeddings (prepare()),
+        else from the window vectors."""
         if self._band is not None:
-            return self._semantic_band(a, b, I, J)
-        src, tgt = self.src, self.tgt
-        SW = src.windows[a]
-        TW = tgt.windows[b]
-        sv = SW[I]
-        tv = TW[J]
-        cos = np.einsum("ij,ij->i", sv, tv)
-        # margin: mean similarity of each window to the sentences just outside the other window
-        acc = np.zeros(len(I))
-        cnt = np.zeros(len(I))
-        T1, S1 = tgt.windows[1], src.windows[1]
-        for vec, other, idx, lim in ((sv, T1, J - b, tgt.n), (sv, T1, J + 1, tgt.n),
-                                     (tv, S1, I - a, src.n), (tv, S1, I + 1, src.n)):
-            ok = (idx >= 1) & (idx <= lim)
-            if ok.any():
-                acc[ok] += np.einsum("ij,ij->i", vec[ok], other[idx[ok]])
-                cnt[ok] += 1
-        nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
-        out = cos - self.opt.margin * nb
-        if self.opt.w_gain and (a > 1 or b > 1):
-            # does each edge sentence of a merge add to the similarity? A sentence
-            # the other side left out (or OCR junk) does not: it only dilutes.
-            sub = np.full(len(I), -1.0)
-            if a > 1:
-                sub = np.maximum(sub, np.einsum("ij,ij->i", src.windows[a - 1][I], tv))
-                sub = np.maximum(sub, np.einsum("ij,ij->i", src.windows[a - 1][I - 1], tv))
-            if b > 1:
-                sub = np.maximum(sub, np.einsum("ij,ij->i", sv, tgt.windows[b - 1][J]))
-                sub = np.maximum(sub, np.einsum("ij,ij->i", sv, tgt.windows[b - 1][J - 1]))
-            out -= self.opt.w_gain * np.maximum(0.0, sub - cos)
-        return out
+            dots, at = self._band
 
-    def _semantic_band(self, a, b, I, J):
-        """semantic() from the band's precomputed similarities (see prepare())."""
-        dots, at = self._band
+            def dot(combo, ii, jj):
+                return dots.get(at[combo], ii, jj)
+        else:
+            src_windows, tgt_windows = self.src.windows, self.tgt.windows
 
-        def dot(combo, ii, jj):
-            return dots.get(at[combo], ii, jj)
+            def dot(combo, ii, jj):
+                return np.einsum("ij,ij->i", src_windows[combo[0]][ii], tgt_windows[combo[1]][jj])
         n, m = self.src.n, self.tgt.n
         cos = dot((a, b), I, J)
+        # margin: mean similarity of each window to the sentences just outside the other window
         acc = np.zeros(len(I))
         cnt = np.zeros(len(I))
         for combo, ii, jj, idx, lim in (((a, 1), I, J - b, J - b, m), ((a, 1), I, J + 1, J + 1, m),
@@ -140,6 +117,8 @@ class _Scorer:
         nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
         out = cos - self.opt.margin * nb
         if self.opt.w_gain and (a > 1 or b > 1):
+            # does each edge sentence of a merge add to the similarity? A sentence
+            # the other side left out (or OCR junk) does not: it only dilutes.
             sub = np.full(len(I), -1.0)
             if a > 1:
                 sub = np.maximum(sub, dot((a - 1, b), I, J))

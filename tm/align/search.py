@@ -45,7 +45,6 @@ def _rows_python(n, offs, lo0, two, P, SV, zero_scores):
     back = [-1] * total
     cols = [(P[k].tolist(), SV[k].tolist(), t) for k, t in enumerate(two)]
     zeros = [(t, b, s.tolist()) for t, b, s in zero_scores]
-    neg_inf = -math.inf
     for i in range(n + 1):
         base, end = offs[i], offs[i + 1]
         if end <= base:
@@ -67,19 +66,30 @@ def _rows_python(n, offs, lo0, two, P, SV, zero_scores):
                 D[c] = best
                 second[c] = sec
                 back[c] = arg
-        for t, b, sl in zeros:
-            for c in range(base + b, end):
-                sk = sl[c]
-                if sk == neg_inf:
-                    continue
-                v = D[c - b] + sk
-                if v > D[c]:
-                    second[c] = D[c]
-                    D[c] = v
-                    back[c] = t
-                elif v > second[c]:
-                    second[c] = v
+        if zeros:
+            best_row, second_row, back_row = D[base:end], second[base:end], back[base:end]
+            _zero_beads(best_row, second_row, back_row, zeros, base)
+            D[base:end], second[base:end], back[base:end] = best_row, second_row, back_row
     return back, [d - s for d, s in zip(D, second)]
+
+
+def _zero_beads(best: list, second: list, back: list, zeros, base: int) -> None:
+    """The 0-b beads of one row, left to right, in place on the row's lists (cell
+    k is cell base + k of the band): a 0-b bead enters cell k from cell k - b of
+    the same row. zeros: (type, b, scores of every band cell as a list)."""
+    neg_inf = -math.inf
+    for t, b, scores in zeros:
+        for k in range(b, len(best)):
+            sk = scores[base + k]
+            if sk == neg_inf:
+                continue
+            v = best[k - b] + sk
+            if v > best[k]:
+                second[k] = best[k]
+                best[k] = v
+                back[k] = t
+            elif v > second[k]:
+                second[k] = v
 
 
 def _rows_numpy(n, offs, lo0, two, P, SV, zero_scores):
@@ -95,6 +105,7 @@ def _rows_numpy(n, offs, lo0, two, P, SV, zero_scores):
     cand_buf[0] = _NEG
     cols = np.arange(widest)
     neg_inf = -math.inf
+    zeros = [(t, b, s.tolist()) for t, b, s in zero_scores]
     for i in range(n + 1):
         base, end = offs[i], offs[i + 1]
         width = end - base
@@ -115,21 +126,9 @@ def _rows_numpy(n, offs, lo0, two, P, SV, zero_scores):
             cand[top, cols[:width]] = neg_inf
             second = cand.max(axis=0)
             cand[0] = _NEG
-        if zero_scores:
+        if zeros:
             bl, secl, argl = best.tolist(), second.tolist(), arg.tolist()
-            for t, b, s_all in zero_scores:
-                sl = s_all[base:end].tolist()
-                for k in range(b, width):
-                    sk = sl[k]
-                    if sk == neg_inf:
-                        continue
-                    v = bl[k - b] + sk
-                    if v > bl[k]:
-                        secl[k] = bl[k]
-                        bl[k] = v
-                        argl[k] = t
-                    elif v > secl[k]:
-                        secl[k] = v
+            _zero_beads(bl, secl, argl, zeros, base)
             D[base:end] = bl
             gap[base:end] = [d - s for d, s in zip(bl, secl)]
             back[base:end] = argl
