@@ -73,47 +73,65 @@ def _window_texts(side: _Side, spans: Sequence[tuple[int, int]]) -> list[str]:
     return [_for_encoder(_joined(side.texts[a:b])) for a, b in spans]
 
 
-def _encode_sides(sides: list[tuple[_Side, set]], exact: bool, encode: Encoder) -> None:
+def _encode_sides(sides: list[tuple[_Side, set]], exact: bool, encode: Encoder,
+                  skip: list[np.ndarray] | None = None) -> None:
     """Sentence vectors of both sides of a pair, and the windows of every size
     (exact: composed from their sentences' partial sums, which side.encoding
     keeps for the cascade; otherwise the mean of their sentence vectors).
+    skip: per side, the sentences not to encode (sure regions, tm/align/sure.py):
+    their vectors stay zero and no window containing one is made.
 
     Both sides go to the encoder as one sequence of units, their windows as one
     call: every call of the encoder has a fixed cost (its weights streamed
     through the cache for a few rows), paid once per pair instead of once per
     side. A vector never depends on what else was encoded with it, so the
-    vectors are the same. Each side's windows address the shared sequence from
-    side.offset on."""
+    vectors are the same. side.unit_of maps a side's sentences to the shared
+    sequence."""
     units: list[str] = []
-    for side, _ in sides:
-        side.offset = len(units)
-        units += [_for_encoder(t) for t in side.texts]
+    kept = []
+    for k, (side, _) in enumerate(sides):
+        keep = np.ones(side.n, dtype=bool) if skip is None else ~skip[k]
+        at = np.flatnonzero(keep)
+        side.unit_of = np.full(side.n, -1, dtype=np.int64)
+        side.unit_of[at] = len(units) + np.arange(len(at))
+        side.encoded = None if skip is None else keep
+        units += [_for_encoder(side.texts[i]) for i in at.tolist()]
+        kept.append(np.concatenate([[0], np.cumsum(~keep)]))
     encoding = encode(units)
     spans, texts = [], []
-    for side, sizes in sides:
+    own_spans = []
+    for (side, sizes), skipped in zip(sides, kept):
         side.encoding = encoding
-        side.vecs = encoding.vectors[side.offset:side.offset + side.n]
-        own = [(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, side.n + 1)]
+        side.vecs = np.zeros((side.n, encoding.vectors.shape[1]), dtype=np.float32)
+        ok = side.unit_of >= 0
+        side.vecs[ok] = encoding.vectors[side.unit_of[ok]]
+        own = [(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, side.n + 1)
+               if skipped[e] == skipped[e - k]]
+        own_spans.append(own)
         spans += _in_encoding(side, own)
         texts += _window_texts(side, own)
     wvecs = encoding.windows(spans, texts)
     used = 0
-    for side, sizes in sides:
+    for (side, sizes), own in zip(sides, own_spans):
         n = side.n
+        ends: dict[int, list[int]] = {}
+        for a, b in own:
+            ends.setdefault(b - a, []).append(b)
         for k in sorted(k for k in sizes | {1} if k >= 1):
             if k > 1 and exact:
                 out = np.zeros((n + 1, side.vecs.shape[1]), dtype=np.float32)
-                count = max(0, n - k + 1)
-                out[k:] = wvecs[used:used + count]
-                used += count
+                at = ends.get(k, [])
+                out[at] = wvecs[used:used + len(at)]
+                used += len(at)
                 side.windows[k] = out
             else:
                 side.windows[k] = _mean_window_vectors(side, k)
 
 
 def _in_encoding(side: _Side, spans) -> list[tuple[int, int]]:
-    """A side's window spans as spans of the pair's shared encoding."""
-    return [(a + side.offset, b + side.offset) for a, b in spans]
+    """A side's window spans (of encoded sentences) as spans of the pair's shared encoding."""
+    unit_of = side.unit_of
+    return [(int(unit_of[a]), int(unit_of[b - 1]) + 1) for a, b in spans]
 
 
 def _encode_windows_near(raw, S: _Side, T: _Side, opt: Options) -> None:

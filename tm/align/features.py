@@ -170,7 +170,8 @@ class _Side:
     windows: dict = field(default_factory=dict)   # size -> (len+1, DIM) vectors of the window ending at i
     merge_ends: np.ndarray | None = None   # cascade: where a multi-sentence window may end (None: anywhere)
     encoding: object = None       # the encoder's Encoding of both sides' texts: composes the cascade's windows
-    offset: int = 0               # where this side's texts start in `encoding`
+    unit_of: np.ndarray | None = None   # sentence -> its unit in `encoding` (-1: not encoded)
+    encoded: np.ndarray | None = None   # which sentences have vectors (None: all; see tm/align/sure.py)
 
     @property
     def n(self) -> int:

@@ -108,9 +108,14 @@ class _Scorer:
         # margin: mean similarity of each window to the sentences just outside the other window
         acc = np.zeros(len(I))
         cnt = np.zeros(len(I))
-        for combo, ii, jj, idx, lim in (((a, 1), I, J - b, J - b, m), ((a, 1), I, J + 1, J + 1, m),
-                                        ((1, b), I - a, J, I - a, n), ((1, b), I + 1, J, I + 1, n)):
+        src_known, tgt_known = self.src.encoded, self.tgt.encoded
+        for combo, ii, jj, idx, lim, known in (((a, 1), I, J - b, J - b, m, tgt_known),
+                                               ((a, 1), I, J + 1, J + 1, m, tgt_known),
+                                               ((1, b), I - a, J, I - a, n, src_known),
+                                               ((1, b), I + 1, J, I + 1, n, src_known)):
             ok = (idx >= 1) & (idx <= lim)
+            if known is not None:   # a neighbour in a sure region has no vector: left out, as past an edge
+                ok &= known[np.clip(idx, 1, lim) - 1]
             if ok.any():
                 acc[ok] += dot(combo, ii[ok], jj[ok])
                 cnt[ok] += 1
