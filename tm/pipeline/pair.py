@@ -31,14 +31,16 @@ def align_release(src: Release, tgt: Release, glossary: Glossary | None = None,
     src_texts = [s.text for s in src_sents]
     tgt_texts = [s.text for s in tgt_sents]
     anchors = glossary.concept_keys if glossary is not None else None
-    beads = align_stage.align(src_texts, tgt_texts, src.lang, tgt.lang, anchors=anchors, encode=encode,
-                              src_paragraphs=[s.paragraph for s in src_sents],
-                              tgt_paragraphs=[s.paragraph for s in tgt_sents], **options)
-    # the aligner's own vectors when it has them, else a sample of its most confident beads
+    beads, evidence = align_stage.align_with_evidence(
+        src_texts, tgt_texts, src.lang, tgt.lang, anchors=anchors, encode=encode,
+        src_paragraphs=[s.paragraph for s in src_sents], tgt_paragraphs=[s.paragraph for s in tgt_sents], **options)
+    # the aligner's own vectors when it has them (not for its sure beads), else a
+    # sample of its most confident beads
     aligner_encoded = options.get("use_embeddings", True)
     confidence = align_stage.document_confidence(
         src_texts, tgt_texts, beads, src.lang, tgt.lang,
-        sample=None if aligner_encoded else align_stage.DOCUMENT_SAMPLE, encode=encode)
+        sample=None if aligner_encoded else align_stage.DOCUMENT_SAMPLE,
+        unencoded=[k for k, e in enumerate(evidence) if e == "sure"] if aligner_encoded else None, encode=encode)
     return AlignedRelease(src.release_id, src, tgt, src_sents, tgt_sents, beads, confidence)
 
 

