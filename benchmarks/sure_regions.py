@@ -36,7 +36,7 @@ from tm.segment import segment_release  # noqa: E402
 def sure_beads(raw, threshold: float) -> list[tuple[tuple, tuple]]:
     """The (source, target) index tuples of the sure 1-1 beads of a cheap-pass path."""
     return [(tuple(range(raw[r][0], raw[r][1])), tuple(range(raw[r][2], raw[r][3])))
-            for r in sure.sure_beads(raw, threshold, A.Options().lexical_length)]
+            for r in sure.sure_beads(raw, threshold, A.Options().sure_content)]
 
 
 def main():

@@ -7,6 +7,7 @@ from helpers import assert_covers
 from test_align import CountingEncoder, press_docs, score
 from tm import align as A
 from tm.align import features as F
+from tm.align.calibration import logistic_probability
 from tm.align.sure import SureScorer, gaps, sure_beads
 
 
@@ -20,23 +21,27 @@ def cheap_path(s, t, sp, tp):
 
 
 def test_sure_beads_are_right_on_the_press_gold_and_never_rest_on_length_alone(docs):
-    threshold, content = A.Options().sure, A.Options().lexical_length
-    sure = right = length_only = 0
+    threshold, content = A.Options().sure, A.Options().sure_content
+    sure = right = 0
+    likely_by_length = []      # 1-1 beads the lexical fit finds likely on their length alone
     for _, s, t, gold, sp, tp in docs:
         raw = cheap_path(s, t, sp, tp)
         g = {(b.src, b.tgt) for b in gold}
-        for r in sure_beads(raw, threshold, content):
+        picked = set(sure_beads(raw, threshold, content))
+        for r in sorted(picked):
             i0, i1, j0, j1, score_, _ = raw[r]
-            assert (i1 - i0, j1 - j0) == (1, 1)
+            assert (i1 - i0, j1 - j0) == (1, 1) and score_ > content
             sure += 1
             right += ((i0,), (j0,)) in g
-            length_only += score_ <= content
-    # the press gold: about half of its beads are sure, and all of them right
-    assert sure >= 100
+        nbrs = A.one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
+        likely_by_length += [r in picked for r, ((i0, i1, j0, j1, score_, gap), k) in enumerate(zip(raw, nbrs))
+                             if (i1 - i0, j1 - j0) == (1, 1) and score_ <= A.Options().lexical_length
+                             and logistic_probability(score_, gap, 1, 1, "lexical", k) >= threshold]
+    # the press gold: about a quarter of its beads are sure, and all of them right
+    assert sure >= 80
     assert right == sure
-    assert length_only == 0
-    # with length alone, beads that the lexical fit finds likely are not sure
-    assert len(sure_beads(raw, threshold, content=10.0)) == 0
+    # such beads exist, and none of them is sure
+    assert likely_by_length and not any(likely_by_length)
 
 
 class RecordingEncoder(CountingEncoder):
@@ -58,7 +63,7 @@ def test_sure_sentences_are_not_encoded_and_their_beads_are_kept(docs):
     assert_covers(beads, len(s), len(t))
     sure = [b for b, e in zip(beads, evidence) if e == "sure"]
     raw = cheap_path(s, t, sp, tp)
-    expected = {((raw[r][0],), (raw[r][2],)) for r in sure_beads(raw, A.Options().sure, A.Options().lexical_length)}
+    expected = {((raw[r][0],), (raw[r][2],)) for r in sure_beads(raw, A.Options().sure, A.Options().sure_content)}
     assert {(b.src, b.tgt) for b in sure} == expected and expected
     # the aligner's one encoder call: every sentence but the sure ones
     def unit(text):
@@ -67,9 +72,9 @@ def test_sure_sentences_are_not_encoded_and_their_beads_are_kept(docs):
              [unit(t[j]) for j in range(len(t)) if all(j not in b.tgt for b in sure)]
     assert recording.units[0] == wanted
     assert len(wanted) < len(s) + len(t)
-    # sure beads are confident (their own calibration), and right on this gold
+    # sure beads are right on this gold, and calibrated to be exported
     g = {(b.src, b.tgt) for b in gold}
-    assert all(b.score >= A.FUZZY_SCORE and (b.src, b.tgt) in g for b in sure)
+    assert all(b.score >= A.DEFAULT_MIN_SCORE and (b.src, b.tgt) in g for b in sure)
     # the full mode encodes every sentence
     everything = RecordingEncoder()
     A.align(s, t, "ru", "en", encode=everything, src_paragraphs=sp, tgt_paragraphs=tp, **A.MODES["full"])

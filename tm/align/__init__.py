@@ -129,7 +129,7 @@ def _align_units(src, tgt, src_lang, tgt_lang, anchors, encode: Encoder, src_par
         cheap, _ = _search(S, T, opt, use_vecs=False)
         if not use_vecs:
             return cheap, "lexical"
-        sure = sure_beads(cheap, opt.sure, opt.lexical_length)
+        sure = sure_beads(cheap, opt.sure, opt.sure_content)
         if sure:
             return _align_around_sure(S, T, sides, opt, encode, cheap, sure)
     _encode_sides(sides, opt.exact_windows and not cascade, encode)
@@ -155,15 +155,16 @@ def _align_around_sure(S, T, sides, opt: Options, encode: Encoder, cheap, sure: 
     sentences not encoded (tm/align/sure.py). Returns (raw, per-bead evidence)."""
     n, m = S.n, T.n
     fixed = {(cheap[r][0], cheap[r][2]): cheap[r] for r in sure}
-    skip_s, skip_t = np.zeros(n, dtype=bool), np.zeros(m, dtype=bool)
+    sure_s, sure_t = np.zeros(n, dtype=bool), np.zeros(m, dtype=bool)
     for i, j in fixed:
-        skip_s[i] = skip_t[j] = True
-    _encode_sides(sides, opt.exact_windows, encode, skip=[skip_s, skip_t])
+        sure_s[i] = sure_t[j] = True
+    doubtful = gaps(sorted(fixed), n, m)
+    _encode_sides(sides, opt.exact_windows, encode, skip=[sure_s, sure_t])
     # The first pass as the default's, made of pieces: the sure beads, and each
     # doubtful region's own first pass over its vectors. It gives the length
-    # variance and, with the cheap path, the band.
+    # variance and the band.
     first = {(i + d, j + d) for i, j in fixed for d in (0, 1)}
-    for i0, i1, j0, j1 in gaps(sorted(fixed), n, m):
+    for i0, i1, j0, j1 in doubtful:
         first.update([(i0, j0), (i1, j1)])
         if i1 > i0 and j1 > j0:
             first.update((i0 + i, j0 + j) for i, j in _first_pass(S.vecs[i0:i1], T.vecs[j0:j1], S.lens[i0:i1],
@@ -174,6 +175,10 @@ def _align_around_sure(S, T, sides, opt: Options, encode: Encoder, cheap, sure: 
     # the band around that first pass, as the default's (the cheap path strays
     # where a translation drops or adds a passage, and a wider band lets the search stray too)
     lo, hi = _band_from_points(first, n, m, opt.band)
+    # inside a run of sure beads a row's only reachable cell is on the path
+    for i, j in fixed:
+        if (i - 1, j - 1) in fixed:
+            lo[i] = hi[i] = j
     raw, evidence = [], []
     for bead in _dp(n, m, lo, hi, opt.bead_types, scorer):
         i0, i1, j0, j1 = bead[:4]

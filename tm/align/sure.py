@@ -4,12 +4,13 @@ The encoder is most of the default mode's cost. The cheap pass (the
 no-embeddings search: length, numbers, names/cognates, glossary anchors) runs
 first; a 1-1 bead of its path is *sure* when its calibrated lexical probability
 and both neighbours' reach `Options.sure` (a bead between confident 1-1 beads
-is right far more often, see calibration.py). The default search then runs
-with the sure beads fixed: only the other sentences, and the windows made of
-them, are encoded; a bead may not cover a sure sentence unless it is that
-sure bead; a neighbour in a sure region is left out of a bead's margin, as a
-document edge is. Sure beads keep the cheap pass's score and are calibrated
-as lexical evidence; the rest as embedding evidence.
+is right far more often, see calibration.py) and its score shows shared
+content (`Options.sure_content`). The default search then runs with the sure
+beads fixed: only the other sentences, and the windows made of them, are
+encoded; a bead may not cover a sure sentence unless it is that sure bead; a
+neighbour in a sure region counts in a bead's margin with the document's
+typical similarity of unrelated sentences (scorer.py). Sure beads keep the
+cheap pass's score and have their own calibration steps.
 
 Measured on the press gold and the dev/test sets in docs/alignment.md
 ("Sure regions"); `benchmarks/sure_regions.py` prints how much each
@@ -25,8 +26,8 @@ from .calibration import logistic_probability, one_one_neighbours
 def sure_beads(raw, threshold: float, content: float) -> list[int]:
     """Indices of the sure 1-1 beads of a cheap-pass path [(i0, i1, j0, j1, score, gap)]:
     lexical probability >= threshold for the bead and both neighbours, and a
-    score above `content`, what the length alone can give (Options.lexical_length):
-    a sentence pair sharing nothing but a plausible length is never sure."""
+    score above `content` (Options.sure_content), above what a plausible length
+    alone can give (Options.lexical_length): shared names, numbers or glossary terms."""
     nbrs = one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
     probs = [logistic_probability(s, g, 1, 1, "lexical", k) if i1 - i0 == 1 and j1 - j0 == 1 else 0.0
              for (i0, i1, j0, j1, s, g), k in zip(raw, nbrs)]
