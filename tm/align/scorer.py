@@ -36,7 +36,7 @@ class _Scorer:
         self.has_anchors = any(src.anchors) and any(tgt.anchors)
         self.sp = np.array(src.paragraphs if src.paragraphs is not None else [0] * src.n)
         self.tp = np.array(tgt.paragraphs if tgt.paragraphs is not None else [0] * tgt.n)
-        self._keys = {kind: (_KeyWindows(getattr(src, kind)), _KeyWindows(getattr(tgt, kind)))
+        self._keys = {kind: (_key_windows(src, kind), _key_windows(tgt, kind))
                       for kind in ("numbers", "names", "anchors")}
         self._band = None   # without embeddings: the band's window similarities (prepare())
         # sure regions (tm/align/sure.py): what a neighbour without a vector counts in a margin
@@ -269,6 +269,15 @@ class _KeyWindows:
 
 
 _EMPTY: frozenset = frozenset()
+
+
+def _key_windows(side: _Side, kind: str) -> _KeyWindows:
+    """The side's _KeyWindows of one kind, kept on the side: a pair's cheap search
+    and the search with embeddings (tm/align/sure.py) read the same windows."""
+    kw = side.key_windows.get(kind)
+    if kw is None:
+        kw = side.key_windows[kind] = _KeyWindows(getattr(side, kind))
+    return kw
 
 
 def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, a: int, b: int, I: np.ndarray, J: np.ndarray,
