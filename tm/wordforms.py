@@ -5,8 +5,8 @@ numbers of `tm check` (number words by lemma) use."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from tm.data import read_table
 
@@ -21,8 +21,9 @@ _TOKEN = re.compile(
     rf"|(?P<quote>[{re.escape(QUOTES)}])"
     r"|(?P<punct>[^\s\w])"
 )
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):
+    """A token (a named tuple: made for every word the glossary matcher reads)."""
+
     kind: str               # word | num | punct
     raw: str                # as written (possessive dropped)
     keys: frozenset[str]    # what it compares by (lemmas, singular, digits)
@@ -73,6 +74,7 @@ def _optional_words(lang: str) -> frozenset[str]:
                      if row_lang == lang)
 
 
+@lru_cache(maxsize=20_000)    # words repeat within a release and across an archive; memory stays flat
 def _word_keys(raw: str, lang: str) -> frozenset[str]:
     if lang == "ru":
         return russian_lemmas(raw)

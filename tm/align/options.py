@@ -65,7 +65,7 @@ class Options:
     use_embeddings: bool = True
     # > 0: 1-1 beads of the cheap pass whose lexical confidence and both
     # neighbours' reach this are kept, their sentences not encoded (tm/align/sure.py)
-    sure: float = 0.95
+    sure: float = 0.9
     # ... if their score is above this: shared content, not a plausible length
     # alone (which gives at most lexical_length); set on the dev sets with the press gold
     sure_content: float = 0.4
