@@ -249,8 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
         from .align import MODES
 
         p.add_argument("--mode", default="default", choices=list(MODES),
-                       help="aligner mode: default (most accurate), cascade (same accuracy on our gold, "
-                            "faster on first runs), fast, no-embeddings (default: default)")
+                       help="aligner mode: default (most accurate; sentences the cheap evidence is sure of "
+                            "are not encoded), full (every sentence encoded: slower), cascade, fast, "
+                            "no-embeddings (default: default)")
 
     p = sub.add_parser("segment", help="split a text into sentences, one per line",
                        description="Print one sentence per line and an empty line after each paragraph "
