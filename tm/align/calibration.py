@@ -102,16 +102,15 @@ def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
     encode = DEFAULT_ENCODER if encode is None else encode
     embedded = use_embeddings and embeddings_for(src_lang, tgt_lang, encode)
     two_sided = [b for b in beads if b.src and b.tgt]
-    covered = sum(len(b.src) + len(b.tgt) for b in two_sided)
+    covered = sum(map(_weight, two_sided))
     if embedded and unencoded is not None:
-        sure = [beads[k] for k in sorted(set(unencoded)) if beads[k].src and beads[k].tgt]
+        sure = {k for k in unencoded if beads[k].src and beads[k].tgt}
         if len(sure) < SURE_STANDS_IN:
-            sure = []           # a few sure beads prove little (cross pairings have had 2): encoded
-        skip = {id(b) for b in sure}
-        kept = [b for b in two_sided if id(b) not in skip]
-        acc = sum(len(b.src) + len(b.tgt) for b in sure) * _calibration()["document"]["embed"]["sure_cosine"]
+            sure = set()        # a few sure beads prove little (cross pairings have had 2): encoded
+        kept = [b for k, b in enumerate(beads) if b.src and b.tgt and k not in sure]
+        acc = sum(_weight(beads[k]) for k in sure) * _calibration()["document"]["embed"]["sure_cosine"]
         if kept:
-            acc += _weighted_cosine(src, tgt, kept, encode, joined=False) * sum(len(b.src) + len(b.tgt) for b in kept)
+            acc += _weighted_cosine(src, tgt, kept, encode, joined=False) * sum(map(_weight, kept))
         return acc / total
     if sample is not None and embedded:
         if not two_sided:
@@ -128,8 +127,13 @@ def document_similarity(src: list[str], tgt: list[str], beads: list[Bead],
     for b in two_sided:
         u = _unit(sv[list(b.src)].sum(axis=0))
         v = _unit(tv[list(b.tgt)].sum(axis=0))
-        acc += float(u @ v) * (len(b.src) + len(b.tgt))
+        acc += float(u @ v) * _weight(b)
     return acc / total
+
+
+def _weight(bead: Bead) -> int:
+    """A bead's weight in the document similarity: its sentences."""
+    return len(bead.src) + len(bead.tgt)
 
 
 def _weighted_cosine(src: list[str], tgt: list[str], beads: list[Bead], encode: Encoder, joined: bool) -> float:
@@ -137,23 +141,16 @@ def _weighted_cosine(src: list[str], tgt: list[str], beads: list[Bead], encode: 
     (a call has a fixed cost, see encoder._encode_sides). joined: a bead's
     sentences are encoded as one text; otherwise each sentence is (the vectors
     the aligner already has) and a bead's vector is their normalised sum."""
-    texts_of = (lambda xs, ix: [_joined([xs[i] for i in ix])]) if joined else (lambda xs, ix: [xs[i] for i in ix])
-    units = []
-    for side, pick in ((src, lambda b: b.src), (tgt, lambda b: b.tgt)):
-        for b in beads:
-            units += [_for_encoder(_norm_text(t or "")) for t in texts_of(side, pick(b))]
-    vecs = encode(units).vectors
-    at = 0
-    sides = []
-    for pick in (lambda b: b.src, lambda b: b.tgt):
-        rows = []
-        for b in beads:
-            k = 1 if joined else len(pick(b))
-            rows.append(vecs[at] if joined else _unit(vecs[at:at + k].sum(axis=0)))
-            at += k
-        sides.append(np.array(rows))
-    weights = np.array([len(b.src) + len(b.tgt) for b in beads], dtype=np.float64)
-    cos = np.einsum("ij,ij->i", sides[0], sides[1]).astype(np.float64)
+    sides = [[[src[i] for i in b.src] for b in beads], [[tgt[j] for j in b.tgt] for b in beads]]
+    groups = [[_joined(g)] if joined else g for side in sides for g in side]    # one group per bead and side
+    vecs = encode([_for_encoder(_norm_text(t or "")) for g in groups for t in g]).vectors
+    rows, at = [], 0
+    for g in groups:
+        rows.append(vecs[at] if joined else _unit(vecs[at:at + len(g)].sum(axis=0)))
+        at += len(g)
+    sv, tv = np.array(rows[:len(beads)]), np.array(rows[len(beads):])
+    weights = np.array([_weight(b) for b in beads], dtype=np.float64)
+    cos = np.einsum("ij,ij->i", sv, tv).astype(np.float64)
     return float((cos * weights).sum() / weights.sum())
 
 

@@ -88,44 +88,39 @@ def _encode_sides(sides: list[tuple[_Side, set]], exact: bool, encode: Encoder,
     vectors are the same. side.unit_of maps a side's sentences to the shared
     sequence."""
     units: list[str] = []
-    kept = []
-    for k, (side, _) in enumerate(sides):
+    window_ends = []          # per side: window size -> the ends of its windows of encoded sentences
+    for k, (side, sizes) in enumerate(sides):
         keep = np.ones(side.n, dtype=bool) if skip is None else ~skip[k]
         at = np.flatnonzero(keep)
         side.unit_of = np.full(side.n, -1, dtype=np.int64)
         side.unit_of[at] = len(units) + np.arange(len(at))
         side.encoded = None if skip is None else keep
         units += [_for_encoder(side.texts[i]) for i in at.tolist()]
-        kept.append(np.concatenate([[0], np.cumsum(~keep)]))
+        skipped_before = np.concatenate([[0], np.cumsum(~keep)])
+        window_ends.append({size: [e for e in range(size, side.n + 1)
+                                   if skipped_before[e] == skipped_before[e - size]]
+                            for size in sorted(sizes) if size > 1 and exact})
     encoding = encode(units)
     spans, texts = [], []
-    own_spans = []
-    for (side, sizes), skipped in zip(sides, kept):
+    for (side, _), ends in zip(sides, window_ends):
         side.encoding = encoding
         side.vecs = np.zeros((side.n, encoding.vectors.shape[1]), dtype=np.float32)
-        ok = side.unit_of >= 0
-        side.vecs[ok] = encoding.vectors[side.unit_of[ok]]
-        own = [(e - k, e) for k in sorted(sizes) if k > 1 and exact for e in range(k, side.n + 1)
-               if skipped[e] == skipped[e - k]]
-        own_spans.append(own)
+        encoded = side.unit_of >= 0
+        side.vecs[encoded] = encoding.vectors[side.unit_of[encoded]]
+        own = [(e - size, e) for size, es in ends.items() for e in es]
         spans += _in_encoding(side, own)
         texts += _window_texts(side, own)
     wvecs = encoding.windows(spans, texts)
     used = 0
-    for (side, sizes), own in zip(sides, own_spans):
-        n = side.n
-        ends: dict[int, list[int]] = {}
-        for a, b in own:
-            ends.setdefault(b - a, []).append(b)
-        for k in sorted(k for k in sizes | {1} if k >= 1):
-            if k > 1 and exact:
-                out = np.zeros((n + 1, side.vecs.shape[1]), dtype=np.float32)
-                at = ends.get(k, [])
-                out[at] = wvecs[used:used + len(at)]
-                used += len(at)
-                side.windows[k] = out
+    for (side, sizes), ends in zip(sides, window_ends):
+        for size in sorted(k for k in sizes | {1} if k >= 1):
+            if size in ends:
+                out = np.zeros((side.n + 1, side.vecs.shape[1]), dtype=np.float32)
+                out[ends[size]] = wvecs[used:used + len(ends[size])]
+                used += len(ends[size])
+                side.windows[size] = out
             else:
-                side.windows[k] = _mean_window_vectors(side, k)
+                side.windows[size] = _mean_window_vectors(side, size)
 
 
 def _in_encoding(side: _Side, spans) -> list[tuple[int, int]]:

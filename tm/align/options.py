@@ -67,7 +67,7 @@ class Options:
     # neighbours' reach this are kept, their sentences not encoded (tm/align/sure.py)
     sure: float = 0.9
     # ... if their score is above this: shared content, not a plausible length
-    # alone (which gives at most lexical_length); set on the dev sets with the press gold
+    # alone (which gives at most lexical_length); set on the dev sets (docs/alignment.md)
     sure_content: float = 0.4
     lexical_length: float = 0.3   # without embeddings: score of a perfect length match
 

@@ -299,7 +299,6 @@ def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, a: int, b: int, I: np.ndarr
     return out
 
 
-
 def _unrelated_similarity(src: _Side, tgt: _Side) -> float:
     """The mean cosine of every encoded source sentence with every encoded target
     sentence: in a document pair, nearly all such pairs are not translations of
