@@ -71,7 +71,15 @@ class Model:
         # Filled (np.full, not np.empty) so the pages are taken now: the table's
         # memory is a fixed cost at start, not a growth as an archive meets new pieces.
         self.x = np.full((X_ROWS, self.net.proj_W.shape[1]), 0.0, dtype=np.float32)
-        self.first = [np.full((X_ROWS, n * _CNN_DIM), 0.0, dtype=np.float32) for n, _ in _ORDERS]
+        # one row more: row X_ROWS stays zero, the share of a slot outside the sentence
+        self.first = [np.full((X_ROWS + 1, n * _CNN_DIM), 0.0, dtype=np.float32) for n, _ in _ORDERS]
+        self.zero_row = X_ROWS
+        # w1[i] (n * 256, 256) with its n offsets' blocks side by side (256, n * 256): one
+        # product gives every offset's share (each column reads the same 256 terms, so
+        # the numbers are those of one product per block)
+        self.w1_offsets = [np.ascontiguousarray(np.hstack([self.net.w1[i][o * _CNN_DIM:(o + 1) * _CNN_DIM]
+                                                           for o in range(n)]))
+                           for i, (n, _) in enumerate(_ORDERS)]
         self.x_used = 0
         try:
             from threadpoolctl import threadpool_limits
@@ -105,21 +113,21 @@ class Model:
         np.cumsum(lens[:-1], out=starts[1:])
         feats = np.empty((n_tokens, net._feat_dim), dtype=np.float32)
         feats[:, :_EMB_DIM] = self._embeddings(flat)
-        x, first = self._piece_rows(flat)
-        idx = net._window_index(starts, lens, n_tokens)
+        x, tables, rows = self._piece_table_rows(flat)
+        idx = net._window_index(starts, lens, n_tokens)     # n_tokens: a slot outside the sentence
         buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
         buf[n_tokens] = 0.0
-        share = np.zeros((n_tokens + 1, _CNN_DIM), dtype=np.float32)   # row n_tokens: outside the sentence
         if hidden is not None:
             hidden.append(np.empty((n_tokens, len(_ORDERS) * _CNN_DIM), dtype=np.float32))
         for i, (n, left) in enumerate(_ORDERS):
             xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
+            # each window slot's piece row in the table (its zero row outside the sentence)
+            slot_rows = rows[idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]]
             cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
-            # first convolution: the sum of each window slot's share (a zero row outside the sentence)
+            # first convolution: the sum of each window slot's share, read from the table
             h = np.zeros((n_tokens, _CNN_DIM), dtype=np.float32)
             for o in range(n):
-                share[:n_tokens] = first[i][:, o * _CNN_DIM:(o + 1) * _CNN_DIM]
-                h += share[cols[:, o]]
+                h += tables[i][slot_rows[:, o], o * _CNN_DIM:(o + 1) * _CNN_DIM]
             h += net.b1[i]
             np.maximum(h, 0, out=h)
             h += xs
@@ -144,19 +152,21 @@ class Model:
         emb += net.lo[chunk, None]
         return emb
 
-    def _piece_rows(self, ids: np.ndarray):
-        """What depends on a piece alone, for the pieces `ids`: (x, first)
-        where x (k, 768) is the projection and layer norm, and first[i]
-        (k, n_i * 256) is each n-gram offset's share of the first convolution
-        of order i (x @ its block of the weights): the first convolution of a
-        token is then a sum of its neighbours' shares, with no matrix product.
-        Computed once per piece and kept (up to X_ROWS pieces); a piece's rows
-        never depend on the batch (see _padded), so kept and fresh rows are
-        the same numbers."""
+    def _piece_table_rows(self, ids: np.ndarray):
+        """What depends on a piece alone, for the pieces `ids`: (x, tables, rows)
+        where x (k, 768) is the projection and layer norm, and tables[i][rows[t]]
+        (n_i * 256) is each n-gram offset's share of the first convolution of
+        order i for token t (x @ its block of the weights): the first convolution
+        of a token is then a sum of its neighbours' shares, with no matrix
+        product. tables[i][rows[-1]] is a zero row: a slot outside the sentence.
+        Computed once per piece and kept (up to X_ROWS pieces): the tables are
+        then the kept ones, read in place; past that, the batch's own rows. A
+        piece's rows never depend on the batch (see _padded), so kept and fresh
+        rows are the same numbers."""
         rows = self.x_row[ids]
         missing = rows < 0
         if not missing.any():
-            return self.x[rows], [table[rows] for table in self.first]
+            return self.x[rows], self.first, np.append(rows, self.zero_row)
         new, where = np.unique(ids[missing], return_inverse=True)
         x_new, first_new = self._compute_piece_rows(new)
         room = max(0, min(len(new), X_ROWS - self.x_used))
@@ -167,15 +177,24 @@ class Model:
                 table[at] = f[:room]
             self.x_row[new[:room]] = at
             self.x_used += room
-        # pieces of this batch: kept rows, and fresh ones (the same numbers) for the rest
+            if room == len(new):
+                rows = self.x_row[ids]
+                return self.x[rows], self.first, np.append(rows, self.zero_row)
+        # the table is full: kept rows, and fresh ones (the same numbers) for the rest
         x = self.x[np.maximum(rows, 0)]
         x[missing] = x_new[where]
-        first = []
+        tables = []
         for table, f in zip(self.first, first_new):
-            rows_f = table[np.maximum(rows, 0)]
-            rows_f[missing] = f[where]
-            first.append(rows_f)
-        return x, first
+            rows_f = table[np.append(np.maximum(rows, 0), self.zero_row)]
+            rows_f[:-1][missing] = f[where]
+            tables.append(rows_f)
+        return x, tables, np.arange(len(ids) + 1)
+
+    def _piece_rows(self, ids: np.ndarray):
+        """(x, first): _piece_table_rows with each token's shares as rows of
+        its own, first[i] (k, n_i * 256)."""
+        x, tables, rows = self._piece_table_rows(ids)
+        return x, [table[rows[:-1]] for table in tables]
 
     def _compute_piece_rows(self, ids: np.ndarray):
         net = self.net
@@ -185,8 +204,7 @@ class Model:
         first = []
         for i, (n, _) in enumerate(_ORDERS):
             xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
-            first.append(np.hstack([xs @ net.w1[i][o * _CNN_DIM:(o + 1) * _CNN_DIM] for o in range(n)])
-                         [:len(ids)])
+            first.append((xs @ self.w1_offsets[i])[:len(ids)])
         return x[:len(ids)], first
 
     def _projected(self, ids: np.ndarray) -> np.ndarray:
