@@ -44,6 +44,44 @@ def test_sure_beads_are_right_on_the_press_gold_and_never_rest_on_length_alone(d
     assert likely_by_length and not any(likely_by_length)
 
 
+def test_short_runs_between_sure_beads_are_sure_and_right_on_the_press_gold(docs):
+    opt = A.Options()
+    between = 0
+    for _, s, t, gold, sp, tp in docs:
+        raw = cheap_path(s, t, sp, tp)
+        g = {(b.src, b.tgt) for b in gold}
+        by_content = sure_beads(raw, opt.sure, opt.sure_content)
+        runs = sorted(set(sure_beads(raw, opt.sure, opt.sure_content, opt.sure_between)) - set(by_content))
+        for r in runs:
+            i0, i1, j0, j1 = raw[r][:4]
+            assert (i1 - i0, j1 - j0) == (1, 1) and ((i0,), (j0,)) in g
+            # between two sure beads, at most sure_between beads from each
+            assert [q for q in by_content if q < r] and [q for q in by_content if q > r]
+            before, after = max(q for q in by_content if q < r), min(q for q in by_content if q > r)
+            assert after - before - 1 <= opt.sure_between
+        between += len(runs)
+    assert between >= 20      # the runs add a good share to the sure beads (99 by content)
+
+
+def bead(i, score, gap=10.0, a=1, b=1):
+    return (i, i + a, i, i + b, score, gap)
+
+
+def test_a_run_is_sure_only_between_sure_beads_and_when_every_bead_of_it_is_likely():
+    content = 0.4
+    # beads 0 and 3 share content; 1 and 2 have a likely length alone (probability about 0.97)
+    path = [bead(0, 0.6), bead(1, 0.3), bead(2, 0.3), bead(3, 0.6), bead(4, 0.3)]
+    assert sure_beads(path, 0.9, content) == [0, 3]
+    assert sure_beads(path, 0.9, content, between=2) == [0, 1, 2, 3]   # 4: no sure bead after it
+    assert sure_beads(path, 0.9, content, between=1) == [0, 3]         # a run longer than allowed
+    longer = [bead(0, 0.6), bead(1, 0.3), bead(2, 0.3), bead(3, 0.3), bead(4, 0.6)]
+    assert sure_beads(longer, 0.9, content, between=3) == [0, 1, 2, 3, 4]
+    longer[2] = bead(2, -0.2, gap=0.0)                                   # probability under 0.9
+    assert sure_beads(longer, 0.9, content, between=3) == [0, 4]
+    merged = [bead(0, 0.6), bead(1, 0.6), bead(2, 0.3, a=2), bead(4, 0.6), bead(5, 0.6)]
+    assert sure_beads(merged, 0.9, content, between=4) == [0, 4]       # a 2-1 bead is never sure
+
+
 def test_sure_sentences_are_not_encoded_and_their_beads_are_kept(docs):
     _, s, t, gold, sp, tp = max(docs, key=lambda d: len(d[1]))
     recording = CountingEncoder()
@@ -51,7 +89,8 @@ def test_sure_sentences_are_not_encoded_and_their_beads_are_kept(docs):
     assert_covers(beads, len(s), len(t))
     sure = [b for b, e in zip(beads, evidence) if e == "sure"]
     raw = cheap_path(s, t, sp, tp)
-    expected = {((raw[r][0],), (raw[r][2],)) for r in sure_beads(raw, A.Options().sure, A.Options().sure_content)}
+    opt = A.Options()
+    expected = {((raw[r][0],), (raw[r][2],)) for r in sure_beads(raw, opt.sure, opt.sure_content, opt.sure_between)}
     assert {(b.src, b.tgt) for b in sure} == expected and expected
     # the aligner's one encoder call: every sentence but the sure ones
     def unit(text):

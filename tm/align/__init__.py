@@ -135,7 +135,7 @@ def _align_units(src, tgt, src_lang, tgt_lang, anchors, encode: Encoder, src_par
         cheap = _search(S, T, opt, use_vecs=False)
         if not use_vecs:
             return cheap, "lexical"
-        sure = sure_beads(cheap, opt.sure, opt.sure_content)
+        sure = sure_beads(cheap, opt.sure, opt.sure_content, opt.sure_between)
         if sure:
             return _align_around_sure(S, T, sides, opt, encode, cheap, sure)
     _encode_sides(sides, opt.exact_windows and not cascade, encode)

@@ -69,6 +69,8 @@ class Options:
     # ... if their score is above this: shared content, not a plausible length
     # alone (which gives at most lexical_length); set on the dev sets (docs/alignment.md)
     sure_content: float = 0.4
+    # ... and the runs of at most this many 1-1 beads between two of them (tm/align/sure.py)
+    sure_between: int = 4
     lexical_length: float = 0.3   # without embeddings: score of a perfect length match
 
     @classmethod

@@ -23,16 +23,27 @@ import numpy as np
 from .calibration import logistic_probability, one_one_neighbours
 
 
-def sure_beads(raw, threshold: float, content: float) -> list[int]:
+def sure_beads(raw, threshold: float, content: float, between: int = 0) -> list[int]:
     """Indices of the sure 1-1 beads of a cheap-pass path [(i0, i1, j0, j1, score, gap)]:
     lexical probability >= threshold for the bead and both neighbours, and a
     score above `content` (Options.sure_content), above what a plausible length
-    alone can give (Options.lexical_length): shared names, numbers or glossary terms."""
+    alone can give (Options.lexical_length): shared names, numbers or glossary terms.
+
+    between (Options.sure_between): also the runs of at most this many 1-1
+    beads between two such beads, each at lexical probability >= threshold:
+    with as many sentences on both sides between two sure beads, the path
+    there can only be otherwise by a merge and a split (or an omission and an
+    insertion) within the run."""
     nbrs = one_one_neighbours([(i1 - i0, j1 - j0) for i0, i1, j0, j1, _, _ in raw])
     probs = [logistic_probability(s, g, 1, 1, "lexical", k) if i1 - i0 == 1 and j1 - j0 == 1 else 0.0
              for (i0, i1, j0, j1, s, g), k in zip(raw, nbrs)]
-    return [r for r in range(len(raw)) if raw[r][4] > content
-            and all(probs[q] >= threshold for q in (r - 1, r, r + 1) if 0 <= q < len(raw))]
+    picked = [r for r in range(len(raw)) if raw[r][4] > content
+              and all(probs[q] >= threshold for q in (r - 1, r, r + 1) if 0 <= q < len(raw))]
+    if between:
+        runs = [r for a, b in zip(picked, picked[1:]) if 1 < b - a <= between + 1
+                and all(probs[q] >= threshold for q in range(a + 1, b)) for r in range(a + 1, b)]
+        picked = sorted(picked + runs)
+    return picked
 
 
 def gaps(cells: list[tuple[int, int]], n: int, m: int) -> list[tuple[int, int, int, int]]:
