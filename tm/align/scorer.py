@@ -251,7 +251,17 @@ class _KeyWindows:
         key = (a, tag)
         out = self._masks.get(key)
         if out is None:
-            out = [0 if not u else sum(1 << ids[k] for k in u if k in ids) for u in self.unions(a)]
+            if a == 1:
+                out = [0 if not u else sum(1 << ids[k] for k in u if k in ids) for u in self.unions(1)]
+            else:
+                # a window's keys are its sentences' keys: the OR of their masks
+                one, n = self.masks(1, ids, tag), len(self.sets)
+                out = [0] * (n + 1)
+                for e in range(a, n + 1):
+                    m = 0
+                    for k in range(e - a + 1, e + 1):
+                        m |= one[k]
+                    out[e] = m
             self._masks[key] = out
         return out
 
