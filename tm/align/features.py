@@ -222,7 +222,7 @@ _LEX_CODES: dict[str, int] = {}
 def _lex_code(key: str) -> int:
     """1 + 2 * (the hashed dimension of a key) + (1 if its sign is + else 0), remembered."""
     h = zlib.crc32(key.encode("utf-8"))
-    if len(_LEX_CODES) > 1 << 17:
+    if len(_LEX_CODES) > _WORD_CACHE:   # bounded like the word caches: memory stays flat over an archive
         _LEX_CODES.clear()
     code = _LEX_CODES[key] = 1 + 2 * (h % LEX_DIM) + ((h >> 16) & 1)
     return code
