@@ -43,9 +43,11 @@ HTML_SUFFIXES = (".html", ".htm")
 # A press release is a few kilobytes; anything this large is not one (and would
 # cost memory for nothing).
 MAX_RELEASE_BYTES = 16 * 1024 * 1024
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f"))
-_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u0085": "\n", "\v": "\n", "\f": "\n",
-                              "\u2029": "\n\n"})
+# as regular expressions, not str.translate tables: a scan in C that finds nothing
+# in most texts, where translate looks every character up in a dict (0.2 ms a release)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f]")
+_LINE_BREAKS = {"\u2028": "\n", "\u0085": "\n", "\v": "\n", "\f": "\n", "\u2029": "\n\n"}
+_LINE_BREAK = re.compile("[" + "".join(_LINE_BREAKS) + "]")
 _UNICODE_SPACES = re.compile(r"[^\S\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]")
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[-_.])")
 _TRAILING_PUNCT = " \t.:;!?…>»«\"'()[]-–—→←"
@@ -99,9 +101,9 @@ def normalise_tracking_spaces(text: str, release: bool = False) -> tuple[str, di
     space}. Release.original_spaces keeps this, so the exports can write the
     document's own spaces (NBSP in «6 500») while matching uses plain ones."""
     if release:
-        text = text.translate(_LINE_BREAKS)
+        text = _LINE_BREAK.sub(lambda m: _LINE_BREAKS[m.group()], text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     spaces = {m.start(): m.group() for m in _UNICODE_SPACES.finditer(text) if m.group() != " "}
     return (_UNICODE_SPACES.sub(" ", text) if spaces else text), spaces
 
