@@ -85,7 +85,7 @@ _DIGIT_AFTER = re.compile(r"[\s,.]*\d")
 # Words remembered per cache below: far more than a release's vocabulary, and few
 # enough (a few MB) that a worker's memory stops growing within the first
 # thousand pairs of an archive, where every sentence may bring new words.
-_WORD_CACHE = 1 << 15
+_WORD_CACHE = 1 << 14
 
 
 @lru_cache(maxsize=_WORD_CACHE)

@@ -82,7 +82,7 @@ def _translit_map(lang: str) -> dict[int, str]:
 
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-_WORD_CACHE = 1 << 15   # words per cache below: about 3 MB, far more than a document's vocabulary
+_WORD_CACHE = 1 << 14   # words per cache below: a few MB, far more than a document's vocabulary
 
 
 @lru_cache(maxsize=_WORD_CACHE)
