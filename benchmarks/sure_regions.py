@@ -5,7 +5,8 @@
 A 1-1 bead of the cheap pass (`--mode no-embeddings`: length, numbers, names,
 glossary anchors) is sure when its calibrated lexical probability and both
 neighbours' reach the threshold and its score shows shared content
-(Options.sure_content), as the default mode decides. Printed per threshold:
+(Options.sure_content), and so are the short runs between two such beads
+(Options.sure_between), as the default mode decides. Printed per threshold:
 
 - on the press gold (tests/gold/csto, gold segmentation, no glossary): the sure
   beads, how many are wrong, and how many of those the full mode (every
@@ -33,8 +34,9 @@ from tm.segment import segment_release  # noqa: E402
 
 def sure_beads(raw, threshold: float) -> list[tuple[tuple, tuple]]:
     """The (source, target) index tuples of the sure 1-1 beads of a cheap-pass path."""
+    opt = A.Options()
     return [(tuple(range(raw[r][0], raw[r][1])), tuple(range(raw[r][2], raw[r][3])))
-            for r in sure.sure_beads(raw, threshold, A.Options().sure_content)]
+            for r in sure.sure_beads(raw, threshold, opt.sure_content, opt.sure_between)]
 
 
 def main():

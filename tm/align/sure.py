@@ -5,7 +5,8 @@ no-embeddings search: length, numbers, names/cognates, glossary anchors) runs
 first; a 1-1 bead of its path is *sure* when its calibrated lexical probability
 and both neighbours' reach `Options.sure` (a bead between confident 1-1 beads
 is right far more often, see calibration.py) and its score shows shared
-content (`Options.sure_content`). The default search then runs with the sure
+content (`Options.sure_content`); so are short runs of likely 1-1 beads
+between two such beads (`Options.sure_between`). The default search then runs with the sure
 beads fixed: only the other sentences, and the windows made of them, are
 encoded; a bead may not cover a sure sentence unless it is that sure bead; a
 neighbour in a sure region counts in a bead's margin with the document's
