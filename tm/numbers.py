@@ -82,13 +82,13 @@ _DIGIT_BEFORE = re.compile(r"\d[.\s]*$")
 _DIGIT_AFTER = re.compile(r"[\s,.]*\d")
 
 
-# Words remembered per cache below: far more than a release's vocabulary, and few
+# Words remembered per word cache (here and in tm/align/features.py): far more than a release's vocabulary, and few
 # enough (a few MB) that a worker's memory stops growing within the first
 # thousand pairs of an archive, where every sentence may bring new words.
-_WORD_CACHE = 1 << 14
+WORD_CACHE = 1 << 14
 
 
-@lru_cache(maxsize=_WORD_CACHE)
+@lru_cache(maxsize=WORD_CACHE)
 def month_of(word: str) -> int | None:
     """Month number of a month name in any inflected form (stem + up to 4 letters)."""
     w = word.lower()
@@ -264,7 +264,7 @@ def _word_values(word: str, lang: str) -> tuple[str, ...]:
             values = tuple(table[lemma] for lemma in russian_lemmas(word) if lemma in table)
         else:
             values = (table[word],) if word in table else ()
-        if len(cache) > _WORD_CACHE:
+        if len(cache) > WORD_CACHE:
             cache.clear()
         cache[word] = values
     return values

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from ..data import read_lines
-from ..numbers import number_keys  # noqa: F401  (numbers and dates: tm/numbers.py)
+from ..numbers import WORD_CACHE, number_keys  # noqa: F401  (numbers and dates: tm/numbers.py)
 from ..text import fold_spaces
 from .options import Anchors
 from .search import _unit
@@ -82,10 +82,9 @@ def _translit_map(lang: str) -> dict[int, str]:
 
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-_WORD_CACHE = 1 << 14   # words per cache below: a few MB, far more than a document's vocabulary
 
 
-@lru_cache(maxsize=_WORD_CACHE)
+@lru_cache(maxsize=WORD_CACHE)   # words: bounded (tm/numbers.py), far more than a document's vocabulary
 def romanise(word: str, lang: str) -> str:
     """A word in a comparable Latin spelling (Cyrillic through the table of lang,
     or of ru when lang has none)."""
@@ -116,7 +115,7 @@ def name_keys(text: str, lang: str, prefix: int = 5) -> frozenset[str]:
     if not words:
         return _NO_KEYS
     cache = _NAME_KEYS.get((lang, prefix))
-    if cache is None or len(cache) > _WORD_CACHE:
+    if cache is None or len(cache) > WORD_CACHE:
         cache = _NAME_KEYS[(lang, prefix)] = {}
     got = list(map(cache.get, words))          # "" for a word without a key, None if not seen yet
     if None in got:
@@ -222,7 +221,7 @@ _LEX_CODES: dict[str, int] = {}
 def _lex_code(key: str) -> int:
     """1 + 2 * (the hashed dimension of a key) + (1 if its sign is + else 0), remembered."""
     h = zlib.crc32(key.encode("utf-8"))
-    if len(_LEX_CODES) > _WORD_CACHE:   # bounded like the word caches: memory stays flat over an archive
+    if len(_LEX_CODES) > WORD_CACHE:   # bounded like the word caches: memory stays flat over an archive
         _LEX_CODES.clear()
     code = _LEX_CODES[key] = 1 + 2 * (h % LEX_DIM) + ((h >> 16) & 1)
     return code

@@ -5,6 +5,8 @@ paragraph boundaries."""
 from __future__ import annotations
 
 import math
+from functools import reduce
+from operator import or_
 
 import numpy as np
 
@@ -255,13 +257,8 @@ class _KeyWindows:
                 out = [0 if not u else sum(1 << ids[k] for k in u if k in ids) for u in self.unions(1)]
             else:
                 # a window's keys are its sentences' keys: the OR of their masks
-                one, n = self.masks(1, ids, tag), len(self.sets)
-                out = [0] * (n + 1)
-                for e in range(a, n + 1):
-                    m = 0
-                    for k in range(e - a + 1, e + 1):
-                        m |= one[k]
-                    out[e] = m
+                one = self.masks(1, ids, tag)
+                out = [0] * a + [reduce(or_, one[e - a + 1:e + 1]) for e in range(a, len(one))]
             self._masks[key] = out
         return out
 

@@ -121,9 +121,8 @@ class Model:
             hidden.append(np.empty((n_tokens, len(_ORDERS) * _CNN_DIM), dtype=np.float32))
         for i, (n, left) in enumerate(_ORDERS):
             xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
-            # each window slot's piece row in the table (its zero row outside the sentence)
-            slot_rows = rows[idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]]
             cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
+            slot_rows = rows[cols]        # each window slot's piece row in the table (zero row outside)
             # first convolution: the sum of each window slot's share, read from the table
             h = np.zeros((n_tokens, _CNN_DIM), dtype=np.float32)
             for o in range(n):
@@ -165,30 +164,29 @@ class Model:
         rows are the same numbers."""
         rows = self.x_row[ids]
         missing = rows < 0
-        if not missing.any():
-            return self.x[rows], self.first, np.append(rows, self.zero_row)
-        new, where = np.unique(ids[missing], return_inverse=True)
-        x_new, first_new = self._compute_piece_rows(new)
-        room = max(0, min(len(new), X_ROWS - self.x_used))
-        if room:                      # kept for the next batches, first come first kept
-            at = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
-            self.x[at] = x_new[:room]
-            for table, f in zip(self.first, first_new):
-                table[at] = f[:room]
-            self.x_row[new[:room]] = at
-            self.x_used += room
-            if room == len(new):
-                rows = self.x_row[ids]
-                return self.x[rows], self.first, np.append(rows, self.zero_row)
-        # the table is full: kept rows, and fresh ones (the same numbers) for the rest
-        x = self.x[np.maximum(rows, 0)]
-        x[missing] = x_new[where]
-        tables = []
-        for table, f in zip(self.first, first_new):
-            rows_f = table[np.append(np.maximum(rows, 0), self.zero_row)]
-            rows_f[:-1][missing] = f[where]
-            tables.append(rows_f)
-        return x, tables, np.arange(len(ids) + 1)
+        if missing.any():
+            new, where = np.unique(ids[missing], return_inverse=True)
+            x_new, first_new = self._compute_piece_rows(new)
+            room = max(0, min(len(new), X_ROWS - self.x_used))
+            if room:                      # kept for the next batches, first come first kept
+                at = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
+                self.x[at] = x_new[:room]
+                for table, f in zip(self.first, first_new):
+                    table[at] = f[:room]
+                self.x_row[new[:room]] = at
+                self.x_used += room
+            if room < len(new):
+                # the table is full: kept rows, and fresh ones (the same numbers) for the rest
+                x = self.x[np.maximum(rows, 0)]
+                x[missing] = x_new[where]
+                tables = []
+                for table, f in zip(self.first, first_new):
+                    rows_f = table[np.append(np.maximum(rows, 0), self.zero_row)]
+                    rows_f[:-1][missing] = f[where]
+                    tables.append(rows_f)
+                return x, tables, np.arange(len(ids) + 1)
+            rows = self.x_row[ids]
+        return self.x[rows], self.first, np.append(rows, self.zero_row)
 
     def _piece_rows(self, ids: np.ndarray):
         """(x, first): _piece_table_rows with each token's shares as rows of
