@@ -106,6 +106,24 @@ def test_disk_store_returns_the_encoders_own_vectors(tmp_path, no_disk, monkeypa
     assert np.array_equal(plain, first) and np.array_equal(first, second)
 
 
+def test_new_vectors_are_written_in_batches_and_when_closed(tmp_path, no_disk, monkeypatch):
+    from tm.embed import cache as vector_cache
+
+    monkeypatch.setattr(vector_cache, "FLUSH_ROWS", 3)
+    writer = Embedder(cache_dir=tmp_path, workers=1, model=no_disk.model)
+    writer.encode(TEXTS[:2])                 # two new vectors: held
+    store = writer.cache.store()
+    assert len(store) == 0
+    writer.encode(RELEASE[:1])               # the third: the batch is written
+    assert len(store) == 3
+    writer.encode(RELEASE[1:2])              # held again, until the cache is closed
+    assert len(store) == 3
+    writer.close()
+    reader = Embedder(cache_dir=tmp_path, workers=1, model=no_disk.model)
+    monkeypatch.setattr(reader, "forward", lambda *a, **k: pytest.fail("encoded, not read from the store"))
+    assert np.array_equal(reader.encode(RELEASE[1:2]), no_disk.encode(RELEASE[1:2]))
+
+
 def test_damaged_store_is_rebuilt_and_vectors_are_encoded_again(tmp_path, no_disk):
     first = Embedder(cache_dir=tmp_path, workers=1, model=no_disk.model)
     good = first.encode(TEXTS[:1])

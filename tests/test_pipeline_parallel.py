@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -79,6 +80,12 @@ def test_jobs_2_default_mode_writes_what_jobs_1_writes(corpus, tmp_path):
     r2 = align(corpus, two, tmp_path / "cache2", "--jobs", "2")
     assert snapshot(one) == snapshot(two)
     assert summary_text(r1, one) == summary_text(r2, two)
+    # the worker processes wrote their batches of new vectors as they ended
+    rows = []
+    for cache in (tmp_path / "cache1", tmp_path / "cache2"):
+        with sqlite3.connect(cache / "vectors.sqlite") as db:
+            rows.append(db.execute("SELECT COUNT(*) FROM kv").fetchone()[0])
+    assert rows[0] > 0 and rows[0] == rows[1]
 
 
 def test_cached_rerun_writes_what_a_cold_run_writes(corpus, reference, tmp_path):

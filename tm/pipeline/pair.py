@@ -175,6 +175,13 @@ def encoder_for(config: Config) -> align_stage.Usem3:
     return encoder
 
 
+def flush_vectors() -> None:
+    """Write this process's new vectors to the vector store now (they are written in
+    batches; a worker process writes its last batch when it ends)."""
+    for encoder in _encoders.values():
+        encoder.embedder.cache.flush()
+
+
 def _process_pair(job: PairJob, glossary: Glossary | None, options: Config) -> PairResult:
     src = parse_release_bytes(job.src_data, job.src_path, options.src_lang) if job.src_path else None
     tgt = parse_release_bytes(job.tgt_data, job.tgt_path, options.tgt_lang) if job.tgt_path else None

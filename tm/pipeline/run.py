@@ -17,7 +17,7 @@ from ..fileio import all_or_nothing, write_public
 from ..glossary import Glossary
 from ..models import InputError
 from ..store import Store
-from .pair import PairJob, PairResult, preload, process_pair
+from .pair import PairJob, PairResult, flush_vectors, preload, process_pair
 from .results import RESULT_FORMAT, RESULT_STORE, _pack, _unpack, glossary_fingerprint, result_key
 from .stream import TmxStream, holds, prepare_out_dir
 from .summary import PairReport, SideCount, Summary
@@ -242,7 +242,8 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, con
                 pass
         raise
     finally:
-        results.close()
+        results.close()          # worker processes write their new vectors as they end
+        flush_vectors()          # and so does this one, for the pairs it processed
         if tmx is not None:
             tmx.close()
         if store is not None:
