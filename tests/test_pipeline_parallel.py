@@ -279,3 +279,22 @@ def test_dask_not_installed_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)      # import fails
     with pytest.raises(InputError, match=r"pip install 'tm\[cluster\]'"):
         make_executor("dask", pipeline.process_pair, None, pipeline.Config(), scheduler="tcp://x:1")
+
+
+def _square(x, shared, options):
+    return x * x
+
+
+def test_a_run_collects_garbage_less_often_and_puts_everything_back():
+    import gc
+
+    from tm import executors
+
+    before = gc.get_threshold()
+    with executors.fewer_collections():
+        assert gc.get_threshold()[0] >= executors.GC_YOUNG_THRESHOLD
+        pool = executors.make_executor("local", _square, None, None, jobs=2)
+        assert [pool.result(pool.submit(x)) for x in range(5)] == [0, 1, 4, 9, 16]
+        pool.close()
+        assert gc.get_freeze_count() == 0      # what was frozen for the fork is collectable again
+    assert gc.get_threshold() == before

@@ -11,7 +11,7 @@ from .. import export as export_stage
 from .. import review as review_stage
 from ..config import Config
 from ..corpus import list_corpus, read_release_bytes
-from ..executors import OrderedMap, make_executor, usable_cores
+from ..executors import OrderedMap, fewer_collections, make_executor, usable_cores
 from ..export import SKIP_REASONS
 from ..fileio import all_or_nothing, write_public
 from ..glossary import Glossary
@@ -147,7 +147,7 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, con
         to_store: list[tuple[str, bytes]] = []
         keys: dict[str, str] = {}
         # all exports or none: a failure half-way leaves the previous ones untouched
-        with all_or_nothing():
+        with all_or_nothing(), fewer_collections():
             tmx = TmxStream(out_dir, profile=config.export_profile(), src_lang=src_lang, tgt_lang=tgt_lang,
                              min_score=config.min_score, keep_duplicates=keep_duplicates,
                              source_date_epoch=config.source_date_epoch)
