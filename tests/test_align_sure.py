@@ -152,3 +152,44 @@ def test_no_bead_but_the_sure_one_covers_a_sure_sentence():
     assert at(0, 1, 1, 2) == -np.inf        # target 1 left out
     assert at(1, 0, 2, 1) == -np.inf        # source 1 left out
     assert at(1, 0, 3, 2) == 1.0            # source 2 left out
+
+
+@pytest.mark.parametrize("mode, stacked", [("default", True), ("full", True), ("full", False),
+                                           ("cascade", True), ("no-embeddings", True)])
+def test_every_bead_type_scored_in_one_call_gives_the_numbers_of_one_type_at_a_time(docs, monkeypatch, mode,
+                                                                                   stacked):
+    """search._dp scores the two-sided bead types in one `many` call; on the press gold,
+    every search of every mode gets from it exactly what __call__ gives type by type
+    (the same floats, -inf included), through SureScorer and without it, with the
+    window vectors stacked and (a long document's way) without."""
+    from tm.align import scorer, search
+
+    if not stacked:
+        monkeypatch.setattr(scorer, "STACK_MAX_ROWS", 0)
+
+    real_dp = search._dp
+    checked = []
+
+    def checking_dp(n, m, lo, hi, types, score_fn):
+        assert hasattr(score_fn, "many")
+        score_fn.prepare(np.asarray(lo), np.asarray(hi))
+        cells_i, cells_j, _ = search._band_cells(np.asarray(lo), np.asarray(hi))
+        A_, B_, I_, J_, one_type = [], [], [], [], []
+        for a, b in types:
+            if a and b:
+                ok = (cells_i >= a) & (cells_j >= b)
+                I, J = cells_i[ok], cells_j[ok]
+                one_type.append(score_fn(a, b, I, J))
+                A_.append(np.full(len(I), a))
+                B_.append(np.full(len(I), b))
+                I_.append(I)
+                J_.append(J)
+        in_one_call = score_fn.many(*map(np.concatenate, (A_, B_, I_, J_)))
+        assert np.array_equal(np.concatenate(one_type), in_one_call)
+        checked.append(len(in_one_call))
+        return real_dp(n, m, lo, hi, types, score_fn)
+
+    monkeypatch.setattr(A, "_dp", checking_dp)
+    for _, s, t, _, sp, tp in docs[:6]:
+        A.align_raw(s, t, "ru", "en", src_paragraphs=sp, tgt_paragraphs=tp, **A.MODES[mode])
+    assert sum(checked) > 1000

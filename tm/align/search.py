@@ -211,7 +211,9 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
     """Best monotone bead path from (0,0) to (n,m) with cells (i,j), lo[i] <= j <= hi[i].
 
     score_fn(a, b, I, J) -> scores of the bead covering src [I-a, I), tgt [J-b, J);
-    a score_fn with a `prepare(lo, hi)` method is told the band first.
+    a score_fn with a `prepare(lo, hi)` method is told the band first, and one
+    with a `many(A, B, I, J)` method (per-cell bead sizes, both at least 1)
+    scores the beads of every two-sided type in one call (scorer.py).
     Returns the list of (i0, i1, j0, j1, score, gap): gap is how much better the
     chosen bead was than the best other way into its end cell (a local margin).
 
@@ -232,7 +234,9 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
     # none, and D[total] stays _NEG); SV[k, c]: its score (0 where there is none)
     P = np.full((len(two), total), total, dtype=np.int64)
     SV = np.zeros((len(two), total))
+    many = getattr(score_fn, "many", None)
     sc = {}
+    cells = []            # per type: (predecessor row, its column, the cells a bead of it may end in)
     for t, (a, b) in enumerate(types):
         ok = (cells_i >= a) & (cells_j >= b)
         # the predecessor must lie in the band
@@ -240,12 +244,31 @@ def _dp(n: int, m: int, lo: np.ndarray, hi: np.ndarray, types, score_fn):
         pj = cells_j - b
         pic = np.clip(pi, 0, n)
         ok &= (pj >= lo[pic]) & (pj <= hi[pic])
-        s = np.full(total, -np.inf)
         idx = np.nonzero(ok)[0]
+        cells.append((pic, pj, idx))
+        sc[(a, b)] = np.full(total, -np.inf)
+    joint = [t for t, (a, b) in enumerate(types) if many is not None and a > 0 and b > 0]
+    if joint:
+        # every two-sided type in one call (a call's fixed cost was most of the scoring)
+        idx = np.concatenate([cells[t][2] for t in joint])
+        A = np.concatenate([np.full(len(cells[t][2]), types[t][0], dtype=np.int64) for t in joint])
+        B = np.concatenate([np.full(len(cells[t][2]), types[t][1], dtype=np.int64) for t in joint])
+        scores = np.empty(len(idx))
         for c0 in range(0, len(idx), _CHUNK):   # chunks keep the gathered vectors small
-            ix = idx[c0:c0 + _CHUNK]
-            s[ix] = score_fn(a, b, cells_i[ix], cells_j[ix])
-        sc[(a, b)] = s
+            c1 = c0 + _CHUNK
+            scores[c0:c1] = many(A[c0:c1], B[c0:c1], cells_i[idx[c0:c1]], cells_j[idx[c0:c1]])
+        at = 0
+        for t in joint:
+            ix = cells[t][2]
+            sc[types[t]][ix] = scores[at:at + len(ix)]
+            at += len(ix)
+    for t, (a, b) in enumerate(types):
+        pic, pj, idx = cells[t]
+        s = sc[(a, b)]
+        if t not in joint:
+            for c0 in range(0, len(idx), _CHUNK):   # chunks keep the gathered vectors small
+                ix = idx[c0:c0 + _CHUNK]
+                s[ix] = score_fn(a, b, cells_i[ix], cells_j[ix])
         if a > 0:
             k = two.index(t)
             valid = np.isfinite(s)

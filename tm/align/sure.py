@@ -76,6 +76,8 @@ class SureScorer:
             src[i] = tgt[j] = 1
         self.cs = np.concatenate([[0], np.cumsum(src)])
         self.ct = np.concatenate([[0], np.cumsum(tgt)])
+        if hasattr(inner, "many"):       # every two-sided bead type in one call (search._dp)
+            self.many = self._many
 
     def prepare(self, lo, hi) -> None:
         prepare = getattr(self.inner, "prepare", None)
@@ -93,4 +95,17 @@ class SureScorer:
         if a == 1 and b == 1:
             fixed = touches & (self.tgt_of[I - 1] == J - 1)
             out[fixed] = self.score[I[fixed] - 1]
+        return out
+
+    def _many(self, A, B, I, J):
+        """__call__ for cells of several two-sided bead types: cell k is of type (A[k], B[k])."""
+        touches = (self.cs[I] > self.cs[I - A]) | (self.ct[J] > self.ct[J - B])
+        if not touches.any():
+            return self.inner.many(A, B, I, J)
+        out = np.full(len(I), -np.inf)
+        free = ~touches
+        if free.any():
+            out[free] = self.inner.many(A[free], B[free], I[free], J[free])
+        fixed = touches & (A == 1) & (B == 1) & (self.tgt_of[I - 1] == J - 1)
+        out[fixed] = self.score[I[fixed] - 1]
         return out
