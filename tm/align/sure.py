@@ -76,8 +76,6 @@ class SureScorer:
             src[i] = tgt[j] = 1
         self.cs = np.concatenate([[0], np.cumsum(src)])
         self.ct = np.concatenate([[0], np.cumsum(tgt)])
-        if hasattr(inner, "many"):       # every two-sided bead type in one call (search._dp)
-            self.many = self._many
 
     def prepare(self, lo, hi) -> None:
         prepare = getattr(self.inner, "prepare", None)
@@ -96,6 +94,13 @@ class SureScorer:
             fixed = touches & (self.tgt_of[I - 1] == J - 1)
             out[fixed] = self.score[I[fixed] - 1]
         return out
+
+    @property
+    def many(self):
+        """Every two-sided bead type in one call (search._dp), when the inner scorer has
+        one (a property, not a bound method kept on the object: that would be a
+        reference cycle, freed only by the collector, holding a pair's vectors)."""
+        return self._many if getattr(self.inner, "many", None) is not None else None
 
     def _many(self, A, B, I, J):
         """__call__ for cells of several two-sided bead types: cell k is of type (A[k], B[k])."""
