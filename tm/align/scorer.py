@@ -286,17 +286,11 @@ class _Scorer:
         if self._stacked is not None:
             src_all, src_at, tgt_all, tgt_at = self._stacked
             return np.einsum("ij,ij->i", src_all[src_at[KA] + ii], tgt_all[tgt_at[KB] + jj])
-        out = np.empty(len(ii))
-        code = KA * 64 + KB
-        for c in np.unique(code).tolist():
-            sel = np.nonzero(code == c)[0] if len(code) else code
-            combo = (c // 64, c % 64)
-            if self._band is not None:
-                dots, at = self._band
-                out[sel] = dots.get(at[combo], ii[sel], jj[sel])
-            else:
-                out[sel] = np.einsum("ij,ij->i", self.src.windows[combo[0]][ii[sel]],
-                                     self.tgt.windows[combo[1]][jj[sel]])
+        # a long document: the window vectors of each pair of sizes in turn
+        out = np.empty(len(ii), dtype=np.float32)
+        for a, b in set(zip(KA.tolist(), KB.tolist())):
+            sel = (KA == a) & (KB == b)
+            out[sel] = np.einsum("ij,ij->i", self.src.windows[a][ii[sel]], self.tgt.windows[b][jj[sel]])
         return out
 
     def _semantic_many(self, A, B, I, J):
