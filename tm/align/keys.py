@@ -81,21 +81,6 @@ def _key_windows(side: _Side, kind: str) -> _KeyWindows:
     return kw
 
 
-def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, a: int, b: int, I: np.ndarray, J: np.ndarray,
-                   where: np.ndarray) -> np.ndarray:
-    """|keys of source window (a, I) & keys of target window (b, J)| where `where`, else 0:
-    bit masks over the keys the two documents share, ANDed and counted."""
-    out = np.zeros(len(I), dtype=np.int64)
-    sel = np.nonzero(where)[0]
-    if len(sel) == 0:
-        return out
-    ids = _shared_ids(ks, kt)
-    tag = id(ids)
-    ms, mt = ks.masks(a, ids, tag), kt.masks(b, ids, tag)
-    out[sel] = [(ms[i] & mt[j]).bit_count() for i, j in zip(I[sel].tolist(), J[sel].tolist())]
-    return out
-
-
 def _shared_ids(ks: _KeyWindows, kt: _KeyWindows) -> dict:
     """A bit for each key the two sides share (kept on both: built once per pair of sides)."""
     ids = getattr(ks, "_shared_ids", None)
@@ -115,12 +100,14 @@ def _per_size(table_of, sizes, at, dtype):
     return out
 
 
-def _counts_many(kw: "_KeyWindows", sizes, at):
+def _counts(kw: "_KeyWindows", sizes, at):
+    """The number of keys of each cell's window (size sizes[k], ending at at[k])."""
     return _per_size(kw.counts, sizes, at, np.int64)
 
 
-def _shared_counts_many(ks, kt, A, B, I, J, where) -> np.ndarray:
-    """_shared_counts with per-cell window sizes."""
+def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, A, B, I, J, where) -> np.ndarray:
+    """|keys of source window (A, I) & keys of target window (B, J)| where `where`, else 0:
+    bit masks over the keys the two documents share, ANDed and counted."""
     out = np.zeros(len(I), dtype=np.int64)
     sel = np.nonzero(where)[0]
     if len(sel) == 0:

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from .features import _Side, number_weight
-from .keys import _counts_many, _key_windows, _per_size, _shared_counts, _shared_counts_many
+from .keys import _counts, _key_windows, _per_size, _shared_counts
 from .length import LENGTH_DEV_CAP, _length_ratio
 from .options import Options
 from .search import _BandDots
@@ -40,7 +40,6 @@ class _Scorer:
         self._keys = {kind: (_key_windows(src, kind), _key_windows(tgt, kind))
                       for kind in ("numbers", "names", "anchors")}
         self._band = None   # without embeddings: the band's window similarities (prepare())
-        self._band_many = None
         self._stacked = None  # with embeddings: the window vectors of every size stacked (prepare())
         # sure regions (tm/align/sure.py): what a neighbour without a vector counts in a margin
         self.unrelated = _unrelated_similarity(src, tgt) if use_vecs and src.encoded is not None else 0.0
@@ -75,13 +74,42 @@ class _Scorer:
             combos += [c for c in need if c not in combos]
         combos = [(a, b) for a, b in combos if a in self.src.windows and b in self.tgt.windows]
         dots = _BandDots([(self.src.windows[a], self.tgt.windows[b]) for a, b in combos], elo, ehi)
-        self._band = (dots, {c: k for k, c in enumerate(combos)})
-        # for many(): the combination of each pair of sizes, and every combination's values in one array
-        index = np.full((top_a + 1, top_b + 1), -1, dtype=np.int64)
+        index = np.full((top_a + 1, top_b + 1), -1, dtype=np.int64)    # sizes -> their pair in dots
         for k, (a, b) in enumerate(combos):
             index[a, b] = k
-        starts = np.concatenate([[0], np.cumsum([len(v) for v in dots.values])[:-1]]).astype(np.int64)
-        self._band_many = (index, np.concatenate(dots.values), starts)
+        self._band = (dots, index)
+
+    # Every method below takes the bead sizes (a, b) of one type, or per cell as
+    # arrays (A[k], B[k]): search._dp scores every two-sided type of a search in one
+    # call (many), since a call's fixed cost (some 250 numpy operations) was most of
+    # the scoring. Each step is elementwise, and what depends on a bead's sizes
+    # (window similarities, key sets) is read per cell from per-size tables, so a
+    # cell's score never depends on the other cells of its call.
+
+    def __call__(self, a, b, I, J):
+        """The scores of beads of type (a, b) ending in cells (I, J)."""
+        if a == 0 or b == 0:
+            return np.full(len(I), self.opt.skip)
+        return self.many(a, b, I, J)
+
+    def many(self, a, b, I, J):
+        """The scores of two-sided beads (both sizes at least 1), sizes per type or per cell."""
+        A, B = _per_cell(a, b, len(I))
+        o = self.opt
+        lf = self.length_factor(A, B, I, J)
+        base = self.semantic(A, B, I, J)
+        if self.src.merge_ends is not None:
+            base[(A > 1) & ~self.src.merge_ends[I]] = -np.inf
+        if self.tgt.merge_ends is not None:
+            base[(B > 1) & ~self.tgt.merge_ends[J]] = -np.inf
+        if not self.use_vecs:
+            # no embeddings: names/cognates/numbers overlap plus a length prior (Gale-Church-like)
+            base = 0.5 * base + o.lexical_length
+        s = base * lf + self.evidence(A, B, I, J)
+        w = o.w_length_dev if self.use_vecs else o.w_length_dev_lexical
+        if w:
+            s = s - w * self.length_deviation(A, B, I, J) * ((A + B) / 2)
+        return s
 
     # length evidence: log2(1 + min/max) of the (ratio-corrected) character lengths
     def length_factor(self, a, b, I, J):
@@ -102,201 +130,30 @@ class _Scorer:
         delta = (lt - ls * self.ratio) / np.sqrt(mean * self.length_variance * self.ratio)
         return np.minimum(delta * delta, LENGTH_DEV_CAP) / 2
 
-    def semantic(self, a, b, I, J):
-        """The similarity of the bead's two windows against their neighbours'.
-        dot(combo, ii, jj): the similarities of the source windows of size
-        combo[0] ending at ii with the target windows of size combo[1] ending at
-        jj; from the band's precomputed products without embeddings (prepare()),
-        else from the window vectors."""
-        if self._band is not None:
-            dots, at = self._band
-
-            def dot(combo, ii, jj):
-                return dots.get(at[combo], ii, jj)
-        else:
-            src_windows, tgt_windows = self.src.windows, self.tgt.windows
-
-            def dot(combo, ii, jj):
-                return np.einsum("ij,ij->i", src_windows[combo[0]][ii], tgt_windows[combo[1]][jj])
-        n, m = self.src.n, self.tgt.n
-        cos = dot((a, b), I, J)
-        # margin: mean similarity of each window to the sentences just outside the other window
-        acc = np.zeros(len(I))
-        cnt = np.zeros(len(I))
-        src_known, tgt_known = self.src.encoded, self.tgt.encoded
-        for combo, ii, jj, idx, lim, known in (((a, 1), I, J - b, J - b, m, tgt_known),
-                                               ((a, 1), I, J + 1, J + 1, m, tgt_known),
-                                               ((1, b), I - a, J, I - a, n, src_known),
-                                               ((1, b), I + 1, J, I + 1, n, src_known)):
-            ok = (idx >= 1) & (idx <= lim)
-            if known is not None:
-                # a neighbour in a sure region has no vector: it counts with the
-                # document's typical similarity of unrelated sentences
-                unknown = ok & ~known[np.clip(idx, 1, lim) - 1]
-                ok &= ~unknown
-                acc[unknown] += self.unrelated
-                cnt[unknown] += 1
-            if ok.any():
-                acc[ok] += dot(combo, ii[ok], jj[ok])
-                cnt[ok] += 1
-        nb = np.where(cnt > 0, acc / np.maximum(cnt, 1), 0.0)
-        out = cos - self.opt.margin * nb
-        if self.opt.w_gain and (a > 1 or b > 1):
-            # does each edge sentence of a merge add to the similarity? A sentence
-            # the other side left out (or OCR junk) does not: it only dilutes.
-            sub = np.full(len(I), -1.0)
-            if a > 1:
-                sub = np.maximum(sub, dot((a - 1, b), I, J))
-                sub = np.maximum(sub, dot((a - 1, b), I - 1, J))
-            if b > 1:
-                sub = np.maximum(sub, dot((a, b - 1), I, J))
-                sub = np.maximum(sub, dot((a, b - 1), I, J - 1))
-            out -= self.opt.w_gain * np.maximum(0.0, sub - cos)
-        return out
-
-    def evidence(self, a, b, I, J):
-        """Numbers, names, anchors, paragraphs: additive terms.
-
-        Per cell, the key sets of the bead's two sides are the unions over its
-        sentences (_KeyWindows, built once per window); only the cells where both
-        sides have numbers are computed one by one."""
-        o = self.opt
-        src, tgt = self.src, self.tgt
-        out = np.zeros(len(I))
-        if self.has_numbers:
-            out += self._numbers(a, b, I, J)
-        if self.use_vecs and o.w_names:
-            ks, kt = self._keys["names"]
-            ls, lt = ks.counts(a)[I], kt.counts(b)[J]
-            both = (ls > 0) & (lt > 0)
-            shared = _shared_counts(ks, kt, a, b, I, J, both)
-            out += np.where(both, o.w_names * 2 * shared / np.maximum(ls + lt, 1), 0.0)
-        if self.has_anchors:
-            ks, kt = self._keys["anchors"]
-            ls, lt = ks.counts(a)[I], kt.counts(b)[J]
-            either = (ls > 0) | (lt > 0)
-            shared = _shared_counts(ks, kt, a, b, I, J, (ls > 0) & (lt > 0))
-            out += np.where(either, o.w_anchors * (2 * shared - (ls + lt - 2 * shared))
-                            / np.maximum(ls + lt, 1), 0.0)
-        if o.w_paragraph and (src.paragraphs is not None or tgt.paragraphs is not None):
-            cross = np.zeros(len(I))
-            if a > 1:
-                cross += self.sp[I - 1] != self.sp[I - a]
-            if b > 1:
-                cross += self.tp[J - 1] != self.tp[J - b]
-            out -= o.w_paragraph * cross
-        return out
-
-    def _numbers(self, a, b, I, J):
-        """w_numbers * (matched - unmatched) / (matched + unmatched + 1), rarity-weighted."""
-        o, w = self.opt, self.num_w
-        ks, kt = self._keys["numbers"]
-        ls, lt = ks.counts(a)[I], kt.counts(b)[J]
-        out = np.zeros(len(I))
-        # one side without numbers: nothing matches, everything of the other side misses
-        for alone, miss in (((ls > 0) & (lt == 0), ks.alone(a, w, True)[I]),
-                            ((ls == 0) & (lt > 0), kt.alone(b, w, False)[J])):
-            out[alone] = o.w_numbers * (-miss[alone]) / (miss[alone] + 1.0)
-        both = np.nonzero((ls > 0) & (lt > 0))[0]
-        if len(both):
-            us, ut = ks.unions(a), kt.unions(b)
-            vals = []
-            for i, j in zip(I[both].tolist(), J[both].tolist()):
-                ns, nt = us[i], ut[j]
-                match = sum(w[x] for x in ns & nt)
-                miss = sum(w[x] for x in ns ^ nt)
-                vals.append(o.w_numbers * (match - miss) / (match + miss + 1.0))
-            out[both] = vals
-        return out
-
-    def __call__(self, a, b, I, J):
-        o = self.opt
-        if a == 0 or b == 0:
-            return np.full(len(I), o.skip)
-        lf = self.length_factor(a, b, I, J)
-        base = self.semantic(a, b, I, J)
-        if a > 1 and self.src.merge_ends is not None:
-            base = np.where(self.src.merge_ends[I], base, -np.inf)
-        if b > 1 and self.tgt.merge_ends is not None:
-            base = np.where(self.tgt.merge_ends[J], base, -np.inf)
-        if not self.use_vecs:
-            # no embeddings: names/cognates/numbers overlap plus a length prior (Gale-Church-like)
-            base = 0.5 * base + o.lexical_length
-        s = base * lf + self.evidence(a, b, I, J)
-        w = o.w_length_dev if self.use_vecs else o.w_length_dev_lexical
-        if w:
-            s = s - w * self.length_deviation(a, b, I, J) * ((a + b) / 2)
-        return s
-
-
-    # -- every two-sided bead type in one call (search._dp): the same numbers as
-    # __call__ type by type; each step is elementwise, and what depends on a bead's
-    # sizes (window similarities, key sets) is read per cell from per-size tables
-
-    def many(self, A, B, I, J):
-        """__call__ for cells of several bead types: cell k is a bead of type (A[k], B[k]),
-        both at least 1."""
-        o = self.opt
-        lf = self._length_factor_many(A, B, I, J)
-        base = self._semantic_many(A, B, I, J)
-        if self.src.merge_ends is not None:
-            base[(A > 1) & ~self.src.merge_ends[I]] = -np.inf
-        if self.tgt.merge_ends is not None:
-            base[(B > 1) & ~self.tgt.merge_ends[J]] = -np.inf
-        if not self.use_vecs:
-            base = 0.5 * base + o.lexical_length
-        s = base * lf + self._evidence_many(A, B, I, J)
-        w = o.w_length_dev if self.use_vecs else o.w_length_dev_lexical
-        if w:
-            s = s - w * self._length_deviation_many(A, B, I, J) * ((A + B) / 2)
-        return s
-
-    def _length_factor_many(self, A, B, I, J):
-        ls = (self.cs[I] - self.cs[I - A]) * self.ratio
-        lt = self.ct[J] - self.ct[J - B]
-        mx = np.maximum(ls, lt)
-        r = np.where(mx > 0, np.minimum(ls, lt) / np.where(mx > 0, mx, 1), 1.0)
-        return np.log2(1.0 + r)
-
-    def _length_deviation_many(self, A, B, I, J):
-        ls = self.cs[I] - self.cs[I - A]
-        lt = self.ct[J] - self.ct[J - B]
-        mean = np.maximum((ls + lt / self.ratio) / 2, 1.0)
-        delta = (lt - ls * self.ratio) / np.sqrt(mean * self.length_variance * self.ratio)
-        return np.minimum(delta * delta, LENGTH_DEV_CAP) / 2
-
-    def _dots_many(self, KA, KB, ii, jj):
+    def _dots(self, KA, KB, ii, jj):
         """Similarities of the source windows of size KA[k] ending at ii[k] with the
-        target windows of size KB[k] ending at jj[k]: the same numbers as semantic()'s
-        dot, read for every cell at once (from the band's products without embeddings,
-        from the stacked window vectors with them), else a group of cells per size pair."""
+        target windows of size KB[k] ending at jj[k]: from the band's products without
+        embeddings (prepare()), from the stacked window vectors with them, and for a
+        long document from the window vectors of each pair of sizes in turn."""
         if self._band is not None:
-            dots, _ = self._band
-            index, values, starts = self._band_many
-            K = index[KA, KB]
-            lo, hi = dots.lo[ii], dots.hi[ii]
-            inside = (jj >= lo) & (jj <= hi)
-            out = values[starts[K] + dots.offs[ii] + np.where(inside, jj - lo, 0)]
-            if not inside.all():
-                for k in np.unique(K[~inside]).tolist():
-                    sel = ~inside & (K == k)
-                    X, Y = dots.pairs[k]
-                    out[sel] = np.einsum("ij,ij->i", X[ii[sel]], Y[jj[sel]])
-            return out
+            dots, index = self._band
+            return dots.get(index[KA, KB], ii, jj)
         if self._stacked is not None:
             src_all, src_at, tgt_all, tgt_at = self._stacked
             return np.einsum("ij,ij->i", src_all[src_at[KA] + ii], tgt_all[tgt_at[KB] + jj])
-        # a long document: the window vectors of each pair of sizes in turn
         out = np.empty(len(ii), dtype=np.float32)
         for a, b in set(zip(KA.tolist(), KB.tolist())):
             sel = (KA == a) & (KB == b)
             out[sel] = np.einsum("ij,ij->i", self.src.windows[a][ii[sel]], self.tgt.windows[b][jj[sel]])
         return out
 
-    def _semantic_many(self, A, B, I, J):
+    def semantic(self, a, b, I, J):
+        """The similarity of the bead's two windows against their neighbours'."""
+        A, B = _per_cell(a, b, len(I))
         n, m = self.src.n, self.tgt.n
-        dot = self._dots_many
+        dot = self._dots
         cos = dot(A, B, I, J)
+        # margin: mean similarity of each window to the sentences just outside the other window
         acc = np.zeros(len(I))
         cnt = np.zeros(len(I))
         ones = np.ones(len(I), dtype=np.int64)
@@ -307,6 +164,8 @@ class _Scorer:
                                                 (ones, B, I + 1, J, I + 1, n, src_known)):
             ok = (idx >= 1) & (idx <= lim)
             if known is not None:
+                # a neighbour in a sure region has no vector: it counts with the
+                # document's typical similarity of unrelated sentences
                 unknown = ok & ~known[np.clip(idx, 1, lim) - 1]
                 ok &= ~unknown
                 acc[unknown] += self.unrelated
@@ -318,6 +177,8 @@ class _Scorer:
         out = cos - self.opt.margin * nb
         merged = (A > 1) | (B > 1)
         if self.opt.w_gain and merged.any():
+            # does each edge sentence of a merge add to the similarity? A sentence
+            # the other side left out (or OCR junk) does not: it only dilutes.
             sub = np.full(len(I), -1.0)
             for wider, ka, kb, shifts in ((A > 1, A - 1, B, ((I, J), (I - 1, J))),
                                           (B > 1, A, B - 1, ((I, J), (I, J - 1)))):
@@ -327,23 +188,29 @@ class _Scorer:
             out[merged] -= self.opt.w_gain * np.maximum(0.0, sub[merged] - cos[merged])
         return out
 
-    def _evidence_many(self, A, B, I, J):
+    def evidence(self, a, b, I, J):
+        """Numbers, names, anchors, paragraphs: additive terms.
+
+        Per cell, the key sets of the bead's two sides are the unions over its
+        sentences (keys.py, built once per window size); only the cells where both
+        sides have numbers are computed one by one."""
+        A, B = _per_cell(a, b, len(I))
         o = self.opt
         src, tgt = self.src, self.tgt
         out = np.zeros(len(I))
         if self.has_numbers:
-            out += self._numbers_many(A, B, I, J)
+            out += self._numbers(A, B, I, J)
         if self.use_vecs and o.w_names:
             ks, kt = self._keys["names"]
-            ls, lt = _counts_many(ks, A, I), _counts_many(kt, B, J)
+            ls, lt = _counts(ks, A, I), _counts(kt, B, J)
             both = (ls > 0) & (lt > 0)
-            shared = _shared_counts_many(ks, kt, A, B, I, J, both)
+            shared = _shared_counts(ks, kt, A, B, I, J, both)
             out += np.where(both, o.w_names * 2 * shared / np.maximum(ls + lt, 1), 0.0)
         if self.has_anchors:
             ks, kt = self._keys["anchors"]
-            ls, lt = _counts_many(ks, A, I), _counts_many(kt, B, J)
+            ls, lt = _counts(ks, A, I), _counts(kt, B, J)
             either = (ls > 0) | (lt > 0)
-            shared = _shared_counts_many(ks, kt, A, B, I, J, (ls > 0) & (lt > 0))
+            shared = _shared_counts(ks, kt, A, B, I, J, (ls > 0) & (lt > 0))
             out += np.where(either, o.w_anchors * (2 * shared - (ls + lt - 2 * shared))
                             / np.maximum(ls + lt, 1), 0.0)
         if o.w_paragraph and (src.paragraphs is not None or tgt.paragraphs is not None):
@@ -355,11 +222,13 @@ class _Scorer:
             out -= o.w_paragraph * cross
         return out
 
-    def _numbers_many(self, A, B, I, J):
+    def _numbers(self, A, B, I, J):
+        """w_numbers * (matched - unmatched) / (matched + unmatched + 1), rarity-weighted."""
         o, w = self.opt, self.num_w
         ks, kt = self._keys["numbers"]
-        ls, lt = _counts_many(ks, A, I), _counts_many(kt, B, J)
+        ls, lt = _counts(ks, A, I), _counts(kt, B, J)
         out = np.zeros(len(I))
+        # one side without numbers: nothing matches, everything of the other side misses
         for alone, miss in (((ls > 0) & (lt == 0), _per_size(lambda a: ks.alone(a, w, True), A, I, float)),
                             ((ls == 0) & (lt > 0), _per_size(lambda b: kt.alone(b, w, False), B, J, float))):
             out[alone] = o.w_numbers * (-miss[alone]) / (miss[alone] + 1.0)
@@ -375,7 +244,13 @@ class _Scorer:
         return out
 
 
-# Windows of a side stacked for many() up to this many rows (16 MB); a longer document's
+def _per_cell(a, b, n: int):
+    """Bead sizes per cell: a type's (a, b) repeated over n cells, or arrays already."""
+    return (np.full(n, a, dtype=np.int64) if np.isscalar(a) else a,
+            np.full(n, b, dtype=np.int64) if np.isscalar(b) else b)
+
+
+# Windows of a side stacked (prepare()) up to this many rows (16 MB); a longer document's
 # similarities are read a group of cells per pair of window sizes.
 STACK_MAX_ROWS = 8_192
 

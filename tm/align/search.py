@@ -173,7 +173,7 @@ class _BandDots:
         self.lo, self.hi = lo, hi
         _, _, self.offs = _band_cells(lo, hi)
         widths = np.maximum(hi - lo + 1, 0)
-        self.values = [np.empty(int(self.offs[-1]), dtype=np.float32) for _ in pairs]
+        self.values = np.empty((len(pairs), int(self.offs[-1])), dtype=np.float32)   # a row per pair
         for r0 in range(0, len(lo), self.BLOCK):
             r1 = min(len(lo), r0 + self.BLOCK)
             w = widths[r0:r1]
@@ -189,15 +189,18 @@ class _BandDots:
             for out, (X, Y) in zip(self.values, pairs):
                 out[p0:p0 + count] = (X[r0:r1] @ Y[c0:c1].T).ravel()[at]
 
-    def get(self, k: int, I: np.ndarray, J: np.ndarray) -> np.ndarray:
-        """X[I] . Y[J] of pair k (cells outside the band are computed directly)."""
+    def get(self, k, I: np.ndarray, J: np.ndarray) -> np.ndarray:
+        """X[I] . Y[J] of pair k, or of pair k[c] for cell c (cells outside the band are
+        computed directly)."""
+        K = np.full(len(I), k, dtype=np.int64) if np.isscalar(k) else k
         lo, hi = self.lo[I], self.hi[I]
         inside = (J >= lo) & (J <= hi)
-        out = self.values[k][self.offs[I] + np.where(inside, J - lo, 0)]
+        out = self.values[K, self.offs[I] + np.where(inside, J - lo, 0)]
         if not inside.all():
-            X, Y = self.pairs[k]
-            miss = ~inside
-            out[miss] = np.einsum("ij,ij->i", X[I[miss]], Y[J[miss]])
+            for pair in np.unique(K[~inside]).tolist():
+                miss = ~inside & (K == pair)
+                X, Y = self.pairs[pair]
+                out[miss] = np.einsum("ij,ij->i", X[I[miss]], Y[J[miss]])
         return out
 
 

@@ -83,34 +83,26 @@ class SureScorer:
             prepare(lo, hi)
 
     def __call__(self, a, b, I, J):
-        touches = (self.cs[I] > self.cs[I - a]) | (self.ct[J] > self.ct[J - b])
-        if not touches.any():
-            return self.inner(a, b, I, J)
-        out = np.full(len(I), -np.inf)
-        free = ~touches
-        if free.any():
-            out[free] = self.inner(a, b, I[free], J[free])
-        if a == 1 and b == 1:
-            fixed = touches & (self.tgt_of[I - 1] == J - 1)
-            out[fixed] = self.score[I[fixed] - 1]
-        return out
+        return self._score(a, b, I, J, self.inner)
 
     @property
     def many(self):
         """Every two-sided bead type in one call (search._dp), when the inner scorer has
-        one (a property, not a bound method kept on the object: that would be a
+        it (a property, not a bound method kept on the object: that would be a
         reference cycle, freed only by the collector, holding a pair's vectors)."""
-        return self._many if getattr(self.inner, "many", None) is not None else None
+        inner_many = getattr(self.inner, "many", None)
+        return None if inner_many is None else lambda A, B, I, J: self._score(A, B, I, J, inner_many)
 
-    def _many(self, A, B, I, J):
-        """__call__ for cells of several two-sided bead types: cell k is of type (A[k], B[k])."""
-        touches = (self.cs[I] > self.cs[I - A]) | (self.ct[J] > self.ct[J - B])
+    def _score(self, a, b, I, J, inner):
+        """The scores of beads of sizes (a, b), a type's or per cell, ending in (I, J)."""
+        touches = (self.cs[I] > self.cs[I - a]) | (self.ct[J] > self.ct[J - b])
         if not touches.any():
-            return self.inner.many(A, B, I, J)
+            return inner(a, b, I, J)
         out = np.full(len(I), -np.inf)
         free = ~touches
         if free.any():
-            out[free] = self.inner.many(A[free], B[free], I[free], J[free])
-        fixed = touches & (A == 1) & (B == 1) & (self.tgt_of[I - 1] == J - 1)
+            out[free] = inner(a if np.isscalar(a) else a[free], b if np.isscalar(b) else b[free],
+                              I[free], J[free])
+        fixed = touches & (a == 1) & (b == 1) & (self.tgt_of[I - 1] == J - 1)
         out[fixed] = self.score[I[fixed] - 1]
         return out

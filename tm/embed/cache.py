@@ -98,8 +98,6 @@ class VectorCache:
 
     def __init__(self, folder: Path | None = None, *, max_bytes: int = STORE_MAX_BYTES,
                  memory_max: int = MEMORY_MAX):
-        self.folder = folder
-        self.max_bytes = max_bytes
         self.memory_max = memory_max
         self.memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._disk = _Disk(folder, max_bytes) if folder is not None else None
