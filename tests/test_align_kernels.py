@@ -253,13 +253,17 @@ def test_band_from_points_matches_the_reference():
 # --------------------------------------------------------------------------- the bead score
 
 
-def random_sides(rng, n, m, with_anchors=True, paragraphs=True):
+def random_sides(rng, n, m, with_anchors=True, paragraphs=True, many_keys=False):
     vocab_num = ["1", "2", "25", "m7", "2024", "6500", "1.5"]
     vocab_name = ["tasma", "bishk", "minsk", "almat", "kolle", "secur", "regio"]
     vocab_anc = ["csto", "interaction:2024", "council"]
+    if many_keys:   # more keys than a byte or a 64-bit word holds (a release has about 190 names)
+        vocab_name = [f"n{k:03d}" for k in range(300)]
+        vocab_anc = [f"a{k:02d}" for k in range(70)]
+    most = 12 if many_keys else 3
 
     def sets(vocab, p):
-        return [frozenset(rng.sample(vocab, rng.randint(1, 3))) if rng.random() < p else frozenset()
+        return [frozenset(rng.sample(vocab, rng.randint(1, min(most, len(vocab))))) if rng.random() < p else frozenset()
                 for _ in range(n)]
     out = []
     for k in (n, m):
@@ -272,12 +276,14 @@ def random_sides(rng, n, m, with_anchors=True, paragraphs=True):
     return out
 
 
+@pytest.mark.parametrize("many_keys", [False, True])
 @pytest.mark.parametrize("use_vecs", [True, False])
-def test_evidence_matches_the_per_cell_computation(use_vecs):
-    rng = random.Random(17 + use_vecs)
+def test_evidence_matches_the_per_cell_computation(use_vecs, many_keys):
+    rng = random.Random(17 + use_vecs + 2 * many_keys)
     for trial in range(40):
         n, m = rng.randint(1, 12), rng.randint(1, 12)
-        src, tgt = random_sides(rng, n, m, with_anchors=trial % 3 != 0, paragraphs=trial % 2 == 0)
+        src, tgt = random_sides(rng, n, m, with_anchors=trial % 3 != 0, paragraphs=trial % 2 == 0,
+                                many_keys=many_keys)
         sc = scorer._Scorer(src, tgt, A.Options(), 2.0)
         sc.use_vecs = use_vecs
         for a, b in A.BEAD_TYPES:

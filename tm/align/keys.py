@@ -1,11 +1,9 @@
 """Key sets over windows for the bead score (scorer.py): a side's numbers, names or
 glossary anchors (one set per sentence) united over the windows a bead covers,
-their sizes, their bit masks over the keys two documents share, and the weighted
-miss of a window facing an empty one, built once per side and window size."""
+their sizes, their bits over the keys two documents share (packed rows, ORed over a
+window's sentences, ANDed and counted per cell), and the weighted miss of a
+window facing an empty one, built once per side and window size."""
 from __future__ import annotations
-
-from functools import reduce
-from operator import or_
 
 import numpy as np
 
@@ -20,11 +18,14 @@ class _KeyWindows:
     def __init__(self, sets: list[frozenset]):
         self.sets = sets
         self._unions: dict[int, list[frozenset]] = {}
-        self._counts: dict[int, np.ndarray] = {}
-        self._masks: dict[tuple[int, int], list[int]] = {}
         self._alone: dict[tuple[int, bool], np.ndarray] = {}
+        self._bits: dict = {}
+        self._tables: dict = {}
+        self._everything: dict | None = None
 
     def unions(self, a: int) -> list[frozenset]:
+        """Each window's keys as a set (numbers: their weights are added up in the
+        sets' own order)."""
         u = self._unions.get(a)
         if u is None:
             sets, n = self.sets, len(self.sets)
@@ -36,25 +37,40 @@ class _KeyWindows:
             self._unions[a] = u
         return u
 
-    def counts(self, a: int) -> np.ndarray:
-        c = self._counts.get(a)
-        if c is None:
-            c = self._counts[a] = np.array([len(x) for x in self.unions(a)], dtype=np.int64)
-        return c
-
-    def masks(self, a: int, ids: dict, tag: int) -> list[int]:
-        """Each window's keys as bits of an int (bit ids[key]; keys without an id are left out)."""
-        key = (a, tag)
-        out = self._masks.get(key)
+    def bits(self, a: int, ids: dict) -> np.ndarray:
+        """Each window's keys as a row of bits (bit ids[key], packed 8 to a byte;
+        keys without an id are left out): the OR of its sentences' rows."""
+        key = (a, id(ids))
+        out = self._bits.get(key)
         if out is None:
             if a == 1:
-                out = [0 if not u else sum(1 << ids[k] for k in u if k in ids) for u in self.unions(1)]
+                hot = np.zeros((len(self.sets) + 1, max(1, len(ids))), dtype=bool)
+                for e, x in enumerate(self.sets, 1):
+                    for k in x:
+                        bit = ids.get(k)
+                        if bit is not None:
+                            hot[e, bit] = True
+                out = np.packbits(hot, axis=1)
             else:
-                # a window's keys are its sentences' keys: the OR of their masks
-                one = self.masks(1, ids, tag)
-                out = [0] * a + [reduce(or_, one[e - a + 1:e + 1]) for e in range(a, len(one))]
-            self._masks[key] = out
+                one = self.bits(1, ids)
+                out = np.zeros_like(one)
+                if a < len(one):
+                    acc = one[a:].copy()
+                    for d in range(1, a):
+                        acc |= one[a - d:len(one) - d]
+                    out[a:] = acc
+            self._bits[key] = out
         return out
+
+    def counts(self, a: int) -> np.ndarray:
+        """The number of keys of each window (its sentences' keys without repeats)."""
+        return np.bitwise_count(self.bits(a, self.everything())).sum(axis=1, dtype=np.int64)
+
+    def everything(self) -> dict:
+        """A bit for every key of this side."""
+        if self._everything is None:
+            self._everything = {k: bit for bit, k in enumerate(sorted(frozenset().union(*self.sets)))}
+        return self._everything
 
     def alone(self, a: int, weights: dict, first: bool) -> np.ndarray:
         """The weighted miss of each window facing an empty window: the sum of its
@@ -67,6 +83,24 @@ class _KeyWindows:
                             for u in self.unions(a)])
             self._alone[key] = out
         return out
+
+    def cell_memo(self, other: "_KeyWindows", *context) -> dict:
+        """A dict for per-cell values of this side's windows against `other`'s under
+        `context` (what else the values depend on); one `other` and context at a time."""
+        if getattr(self, "_memo_for", None) != (id(other), context):
+            self._memo_for, self._memo, self._memo_other = (id(other), context), {}, other
+        return self._memo
+
+    def table(self, name, a_max: int, row) -> np.ndarray:
+        """row(1), ..., row(a_max) (one of the per-size arrays above) stacked, so
+        that the cells of a search, windows of mixed sizes, are read in one gather:
+        table[a, e] is row(a)[e] (row 0, windows of no sentence, is zeros). Kept
+        under `name`; rebuilt when a larger size comes."""
+        t = self._tables.get(name)
+        if t is None or len(t) <= a_max:
+            rows = [row(a) for a in range(1, a_max + 1)]
+            t = self._tables[name] = np.stack([np.zeros_like(rows[0])] + rows)
+        return t
 
 
 _EMPTY: frozenset = frozenset()
@@ -91,29 +125,29 @@ def _shared_ids(ks: _KeyWindows, kt: _KeyWindows) -> dict:
     return ids
 
 
-def _per_size(table_of, sizes, at, dtype):
-    """table_of(size)[at[k]] for the size of each cell."""
-    out = np.empty(len(at), dtype=dtype)
-    for size in np.unique(sizes).tolist():
-        sel = sizes == size
-        out[sel] = table_of(size)[at[sel]]
-    return out
+def _per_size(kw: _KeyWindows, name, row, sizes, at):
+    """row(sizes[k])[at[k]] for each cell k (row: one of kw's per-size arrays, kept
+    as kw.table(name))."""
+    if len(at) == 0:
+        return row(1)[:0]
+    return kw.table(name, int(sizes.max()), row)[sizes, at]
 
 
 def _counts(kw: "_KeyWindows", sizes, at):
     """The number of keys of each cell's window (size sizes[k], ending at at[k])."""
-    return _per_size(kw.counts, sizes, at, np.int64)
+    return _per_size(kw, "counts", kw.counts, sizes, at)
 
 
 def _shared_counts(ks: _KeyWindows, kt: _KeyWindows, A, B, I, J, where) -> np.ndarray:
     """|keys of source window (A, I) & keys of target window (B, J)| where `where`, else 0:
-    bit masks over the keys the two documents share, ANDed and counted."""
+    bit rows over the keys the two documents share, ANDed and counted."""
     out = np.zeros(len(I), dtype=np.int64)
     sel = np.nonzero(where)[0]
     if len(sel) == 0:
         return out
     ids = _shared_ids(ks, kt)
-    tag = id(ids)
-    out[sel] = [(ks.masks(a, ids, tag)[i] & kt.masks(b, ids, tag)[j]).bit_count()
-                for a, b, i, j in zip(A[sel].tolist(), B[sel].tolist(), I[sel].tolist(), J[sel].tolist())]
+    name = ("shared", id(ids))
+    ms = _per_size(ks, name, lambda a: ks.bits(a, ids), A[sel], I[sel])
+    mt = _per_size(kt, name, lambda b: kt.bits(b, ids), B[sel], J[sel])
+    out[sel] = np.bitwise_count(ms & mt).sum(axis=1, dtype=np.int64)
     return out

@@ -229,17 +229,27 @@ class _Scorer:
         ls, lt = _counts(ks, A, I), _counts(kt, B, J)
         out = np.zeros(len(I))
         # one side without numbers: nothing matches, everything of the other side misses
-        for alone, miss in (((ls > 0) & (lt == 0), _per_size(lambda a: ks.alone(a, w, True), A, I, float)),
-                            ((ls == 0) & (lt > 0), _per_size(lambda b: kt.alone(b, w, False), B, J, float))):
+        for alone, miss in (((ls > 0) & (lt == 0), _per_size(ks, ("alone", True), lambda a: ks.alone(a, w, True),
+                                                             A, I)),
+                            ((ls == 0) & (lt > 0), _per_size(kt, ("alone", False), lambda b: kt.alone(b, w, False),
+                                                             B, J))):
             out[alone] = o.w_numbers * (-miss[alone]) / (miss[alone] + 1.0)
         both = np.nonzero((ls > 0) & (lt > 0))[0]
         if len(both):
+            # per cell (the sums in the sets' own order); a pair's two searches share many
+            # cells, so the values are kept on the source's windows (for this target)
+            memo = ks.cell_memo(kt, o.w_numbers)
+            weight = w.__getitem__
             vals = []
-            for a, b, i, j in zip(A[both].tolist(), B[both].tolist(), I[both].tolist(), J[both].tolist()):
-                ns, nt = ks.unions(a)[i], kt.unions(b)[j]
-                match = sum(w[x] for x in ns & nt)
-                miss = sum(w[x] for x in ns ^ nt)
-                vals.append(o.w_numbers * (match - miss) / (match + miss + 1.0))
+            for cell in zip(A[both].tolist(), B[both].tolist(), I[both].tolist(), J[both].tolist()):
+                v = memo.get(cell)
+                if v is None:
+                    a, b, i, j = cell
+                    ns, nt = ks.unions(a)[i], kt.unions(b)[j]
+                    match = sum(map(weight, ns & nt))
+                    miss = sum(map(weight, ns ^ nt))
+                    v = memo[cell] = o.w_numbers * (match - miss) / (match + miss + 1.0)
+                vals.append(v)
             out[both] = vals
         return out
 
