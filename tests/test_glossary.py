@@ -244,3 +244,25 @@ def test_matches_are_exact_ordered_and_disjoint_for_any_text(csto_for_hypothesis
 @pytest.fixture(scope="module")
 def csto_for_hypothesis():
     return load_glossary(CSTO)
+
+
+def test_second_token_prefilter_drops_no_match():
+    """The matcher skips a pattern whose second slot cannot accept the next token
+    (by keys) before trying it slot by slot: on every sentence of the shipped
+    corpus and its Russian check corpus, the matches are those of trying every
+    pattern in full."""
+    from tm.corpus import read_release
+    from tm.segment import segment_release
+    texts = []
+    for folder in (REPO / "corpora" / "csto", REPO / "tests" / "check_corpus"):
+        for lang in ("ru", "en"):
+            for path in sorted((folder / lang).glob("*.txt")):
+                texts += [(s.text, lang) for s in segment_release(read_release(path, lang))]
+    assert len(texts) > 500
+    csto = load_glossary(CSTO)        # its own: the index is changed below
+    filtered = [csto._find(text, lang) for text, lang in texts]
+    assert sum(map(len, filtered)) > 500
+    for lang_index in csto._index.values():          # every pattern tried in full
+        for key, entries in lang_index.items():
+            lang_index[key] = [(pattern, None) for pattern, _ in entries]
+    assert [csto._find(text, lang) for text, lang in texts] == filtered

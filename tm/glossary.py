@@ -103,6 +103,16 @@ class _Pattern:
     slots: tuple[_Slot, ...]
     yearless: bool = False    # the bare name of a {year} term: needs capital + quotes
 
+    @property
+    def second_keys(self) -> frozenset[str] | None:
+        """Keys one of which the token after the first must have (a year slot, or no
+        second slot: None). A slot accepts a token only if their keys meet: a word
+        slot by its keys, or by its exact text, whose keys are then the slot's; a
+        number or punctuation slot by its text, which is its one key."""
+        if len(self.slots) < 2 or self.slots[1].kind == "year":
+            return None
+        return self.slots[1].keys
+
 
 def _case_rule(raw: str, lang: str) -> str | None:
     """How a term word constrains case: acronyms exactly (English), proper names
@@ -182,15 +192,16 @@ class Glossary:
         self.concepts: dict[str, list[Term]] = {}
         for t in self.terms:
             self.concepts.setdefault(t.concept, []).append(t)
-        # first-token index per language: key -> patterns starting with that key
-        self._index: dict[str, dict[str, list[_Pattern]]] = {}
+        # first-token index per language: key -> (pattern, its second_keys) of the
+        # patterns starting with that key
+        self._index: dict[str, dict[str, list[tuple[_Pattern, frozenset | None]]]] = {}
         for t in self.terms:
             for pattern in _compile(t):
                 first = pattern.slots[0]
                 keys = ("<year>",) if first.kind == "year" else first.keys
                 lang_index = self._index.setdefault(t.lang, {})
                 for key in keys:
-                    lang_index.setdefault(key, []).append(pattern)
+                    lang_index.setdefault(key, []).append((pattern, pattern.second_keys))
         self._find_cache: dict[tuple[str, str], tuple[Match, ...]] = {}
         self._bare: dict[tuple[str, str], list[_Pattern]] = {}
 
@@ -275,9 +286,13 @@ class Glossary:
             keys = tok.keys if tok.kind == "word" else ()
             if tok.kind == "num" and len(tok.raw) == 4:
                 keys = ("<year>",)
+            next_keys = tokens[i + 1].keys if i + 1 < len(tokens) else frozenset()
             seen: set[int] = set()
             for key in keys:
-                for pattern in index.get(key, ()):
+                for pattern, second_keys in index.get(key, ()):
+                    # most patterns fail at their second token: tested first, by keys
+                    if second_keys is not None and second_keys.isdisjoint(next_keys):
+                        continue
                     if id(pattern) in seen:
                         continue
                     seen.add(id(pattern))
