@@ -85,24 +85,31 @@ def _word_keys(raw: str, lang: str) -> frozenset[str]:
 
 def tokenize(text: str, lang: str) -> list[_Tok]:
     """Matchable tokens: quotes, dashes and optional words are left out."""
-    optional = _optional_words(lang)
     tokens: list[_Tok] = []
+    append = tokens.append
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
-        if kind in ("dash", "quote"):
-            continue
-        raw = m.group()
-        start, end = m.span()
         if kind == "word":
-            # possessive: CSTO's, Ministers' (the trailing apostrophe is a quote token)
-            if raw[-2:] in ("'s", "’s") and lang == "en":
-                raw = raw[:-2]
-                end -= 2
-            if raw.lower() in optional:
-                continue
-            tokens.append(_Tok("word", raw, _word_keys(raw, lang), start, end))
-        elif kind == "num":
-            tokens.append(_Tok("num", raw, frozenset({raw}), start, end))
-        else:
-            tokens.append(_Tok("punct", raw, frozenset({raw}), start, end))
+            word = _word_token(m.group(), lang)
+            if word is not None:
+                raw, keys, cut = word
+                start, end = m.span()
+                append(_Tok("word", raw, keys, start, end - cut))
+        elif kind == "num" or kind == "punct":
+            raw = m.group()
+            start, end = m.span()
+            append(_Tok(kind, raw, frozenset({raw}), start, end))
     return tokens
+
+
+@lru_cache(maxsize=20_000)    # as _word_keys: memory stays flat over an archive
+def _word_token(raw: str, lang: str) -> tuple[str, frozenset[str], int] | None:
+    """A word as tokenize() keeps it: (text, keys, characters cut from its end), or
+    None for an optional word."""
+    cut = 0
+    # possessive: CSTO's, Ministers' (the trailing apostrophe is a quote token)
+    if raw[-2:] in ("'s", "’s") and lang == "en":
+        raw, cut = raw[:-2], 2
+    if raw.lower() in _optional_words(lang):
+        return None
+    return raw, _word_keys(raw, lang), cut
