@@ -106,6 +106,20 @@ def test_disk_store_returns_the_encoders_own_vectors(tmp_path, no_disk, monkeypa
     assert np.array_equal(plain, first) and np.array_equal(first, second)
 
 
+def test_window_vectors_stay_in_the_process_and_sentence_vectors_go_to_the_store(tmp_path, no_disk):
+    spans = [(0, 2), (1, 3)]
+    texts = [" ".join(RELEASE[a:b]) for a, b in spans]
+    writer = Embedder(cache_dir=tmp_path, workers=1, model=no_disk.model)
+    vecs, windows = writer.encode_with_windows(RELEASE[:3], spans, texts)
+    again = writer.encode_windows(RELEASE[:3], spans, texts)      # from the process's memory
+    assert np.array_equal(windows, again)
+    writer.close()
+    reader = Embedder(cache_dir=tmp_path, workers=1, model=no_disk.model)
+    assert len(reader.cache.store()) == 3            # the three sentences, no window
+    # a new process composes the windows again, to the same numbers
+    assert np.array_equal(reader.encode_windows(RELEASE[:3], spans, texts), windows)
+
+
 def test_new_vectors_are_written_in_batches_and_when_closed(tmp_path, no_disk, monkeypatch):
     from tm.embed import cache as vector_cache
 

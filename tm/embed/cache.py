@@ -118,7 +118,8 @@ class VectorCache:
         while len(memory) > self.memory_max:
             memory.popitem(last=False)
 
-    def lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
+    def lookup(self, keys: list[str], disk: bool = True) -> dict[str, np.ndarray]:
+        """The vectors of those keys that are kept (disk False: in this process only)."""
         found = {}
         rest = []
         memory = self.memory
@@ -129,7 +130,7 @@ class VectorCache:
                 found[k] = v
             else:
                 rest.append(k)
-        store = self.store() if rest else None
+        store = self.store() if rest and disk else None
         if store is not None:
             try:
                 for k, blob in store.get_many(rest).items():
@@ -141,10 +142,11 @@ class VectorCache:
                 pass
         return found
 
-    def save(self, items: list[tuple[str, np.ndarray]]) -> None:
+    def save(self, items: list[tuple[str, np.ndarray]], disk: bool = True) -> None:
+        """Keep new vectors (disk False: in this process only)."""
         for k, v in items:
             self._remember(k, v)
-        if self._disk is not None and items:
+        if self._disk is not None and items and disk:
             self._disk.add(self, [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items])
 
     def flush(self) -> None:
