@@ -167,14 +167,7 @@ class Model:
         if missing.any():
             new, where = np.unique(ids[missing], return_inverse=True)
             x_new, first_new = self._compute_piece_rows(new)
-            room = max(0, min(len(new), X_ROWS - self.x_used))
-            if room:                      # kept for the next batches, first come first kept
-                at = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
-                self.x[at] = x_new[:room]
-                for table, f in zip(self.first, first_new):
-                    table[at] = f[:room]
-                self.x_row[new[:room]] = at
-                self.x_used += room
+            room = self._keep(new, x_new, first_new)
             if room < len(new):
                 # the table is full: kept rows, and fresh ones (the same numbers) for the rest
                 x = self.x[np.maximum(rows, 0)]
@@ -187,6 +180,30 @@ class Model:
                 return x, tables, np.arange(len(ids) + 1)
             rows = self.x_row[ids]
         return self.x[rows], self.first, np.append(rows, self.zero_row)
+
+    def keep_pieces(self, ids: np.ndarray) -> None:
+        """Compute the rows of the pieces `ids` not kept yet and keep them (while the
+        table has room), in one product: a text's micro-batches then find them all
+        (each product is padded to ROW_BLOCK rows, so a batch's one or two new pieces
+        cost sixteen rows)."""
+        if self.x_used >= X_ROWS:
+            return
+        new = np.unique(ids[self.x_row[ids] < 0])[:X_ROWS - self.x_used]
+        if len(new):
+            self._keep(new, *self._compute_piece_rows(new))
+
+    def _keep(self, new: np.ndarray, x_new: np.ndarray, first_new: list) -> int:
+        """Keep the rows of the pieces `new` (first come first kept, while there is
+        room); returns how many were kept."""
+        room = max(0, min(len(new), X_ROWS - self.x_used))
+        if room:
+            at = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
+            self.x[at] = x_new[:room]
+            for table, f in zip(self.first, first_new):
+                table[at] = f[:room]
+            self.x_row[new[:room]] = at
+            self.x_used += room
+        return room
 
     def _piece_rows(self, ids: np.ndarray):
         """(x, first): _piece_table_rows with each token's shares as rows of
@@ -273,6 +290,8 @@ def _micro_batches(token_lists: list[list[int]]):
 def forward(model: Model, texts: list[str], want_parts: bool = True):
     """Vectors (len(texts), 512) and, if wanted, each text's _Parts."""
     token_lists = model.tokens(texts)
+    if token_lists:
+        model.keep_pieces(np.fromiter(chain.from_iterable(token_lists), dtype=np.int64))
     sums, head, tail, edges_hidden = [], [], [], []
     for _, group in _micro_batches(token_lists):
         hidden = [] if want_parts else None
