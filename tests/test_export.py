@@ -423,3 +423,30 @@ def test_repeated_keys_with_and_without_numpy(monkeypatch):
     monkeypatch.setitem(sys.modules, "numpy", None)          # import numpy -> ImportError
     assert _repeated_keys(keys) == {5: 3, 2**64 - 1: 2}
     assert _repeated_keys(array("Q")) == {}
+
+
+def test_tu_elements_of_different_shapes_keep_their_own_content():
+    """tmx_unit_xml fills a copy of a kept empty <tu> per shape: a unit never shows
+    another's notes, props or text, whatever came before it."""
+    from dataclasses import replace
+
+    from tm.export import tmx_unit_xml
+    from tm.models import TranslationUnit
+
+    plain = TranslationUnit("r1", "2024-08-14", "ru", "en", "Один.", "One.", "1-1", 0.95, (0,), (0,), "ru/r1.txt", 3)
+    noted = replace(plain, release_id="r2", date=None, notes=("check: a number differs", "second note"),
+                    source="Два & три.", target="Two <and> three.", score=0.5)
+    for order in ((plain, noted, plain), (noted, plain, noted)):
+        for unit in order:
+            reviewed = "accept" if unit is noted else None
+            tu = etree.fromstring(tmx_unit_xml(unit, unit.source, unit.target, src_code="ru", tgt_code="en-US",
+                                               reviewed=reviewed))
+            assert tu.get("tuid") == f"{unit.release_id}:0"
+            assert tu.get("creationdate") == ("20240814T000000Z" if unit.date else None)
+            assert [n.text for n in tu.findall("note")] == list(unit.notes)
+            props = {p.get("type"): p.text for p in tu.findall("prop")}
+            assert props["x-release"] == unit.release_id and props["x-score"] == f"{unit.score:.3f}"
+            assert ("x-reviewed" in props) == (reviewed is not None)
+            assert ("x-release-date" in props) == bool(unit.date)
+            assert [(t.get(XML_LANG), t.findtext("seg")) for t in tu.findall("tuv")] == \
+                [("ru", unit.source), ("en-US", unit.target)]

@@ -8,8 +8,10 @@ Config's, read from SOURCE_DATE_EPOCH by tm/config.py), never from the clock.
 """
 from __future__ import annotations
 
+import copy
 import io
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -80,7 +82,6 @@ def tmx_unit_xml(unit: TranslationUnit, source: str, target: str, *, src_code: s
                  occurrences: int = 1, reviewed: str | None = None) -> bytes:
     """One written unit's <tu> element (`source`, `target`: the cleaned sides), UTF-8.
     `reviewed`: the reviewer's verdict (corrections.tsv), written as the prop x-reviewed."""
-    lang_attr = "{http://www.w3.org/XML/1998/namespace}lang"
     u = unit
     attrs = {"tuid": tuid(u)}
     d = _release_date(u.date)
@@ -97,27 +98,45 @@ def tmx_unit_xml(unit: TranslationUnit, source: str, target: str, *, src_code: s
         props.append(("x-reviewed", reviewed))
     if occurrences > 1:
         props.append(("x-occurrences", str(occurrences)))
+    notes = [n for n in (clean_segment(note)[0] for note in u.notes) if n]
     # one element tree per unit, serialised whole (the xml: prefix of xml:lang needs a
-    # real element; it is also the fastest way)
-    tu = etree.Element("tu", attrs)
+    # real element): a copy of a kept empty <tu> of the same shape, filled in (a third
+    # of the time of building it element by element)
+    tu = copy.deepcopy(_tu_template(tuple(attrs), len(notes), tuple(kind for kind, _ in props),
+                                    src_code, tgt_code))
+    for name, value in attrs.items():
+        tu.set(name, value)
+    children = iter(tu)
+    for note, element in zip(notes, children):
+        element.text = note
+    for (_, value), element in zip(props, children):
+        element.text = clean_segment(value)[0]
+    for text, element in zip((source, target), children):
+        element[0].text = text
+    return etree.tostring(tu, encoding="UTF-8")
+
+
+@lru_cache(maxsize=64)
+def _tu_template(attr_names: tuple[str, ...], notes: int, prop_kinds: tuple[str, ...], src_code: str,
+                 tgt_code: str) -> etree._Element:
+    """An empty <tu> with these attributes, notes, props and language codes, laid out
+    as tmx_unit_xml writes it."""
+    lang_attr = "{http://www.w3.org/XML/1998/namespace}lang"
+    tu = etree.Element("tu", {name: "" for name in attr_names})
     tu.text = "\n      "
     last = None
-    for note in u.notes:
-        note, _ = clean_segment(note)
-        if note:
-            last = etree.SubElement(tu, "note")
-            last.text = note
-            last.tail = "\n      "
-    for kind, value in props:
-        last = etree.SubElement(tu, "prop", type=kind)
-        last.text = clean_segment(value)[0]
+    for _ in range(notes):
+        last = etree.SubElement(tu, "note")
         last.tail = "\n      "
-    for code, text in ((src_code, source), (tgt_code, target)):
+    for kind in prop_kinds:
+        last = etree.SubElement(tu, "prop", type=kind)
+        last.tail = "\n      "
+    for code in (src_code, tgt_code):
         last = etree.SubElement(tu, "tuv", {lang_attr: code})
-        etree.SubElement(last, "seg").text = text
+        etree.SubElement(last, "seg")
         last.tail = "\n      "
     last.tail = "\n    "
-    return etree.tostring(tu, encoding="UTF-8")
+    return tu
 
 
 def write_tmx(units: Iterable[TranslationUnit], path: str | Path, *, src_lang: str, tgt_lang: str,
