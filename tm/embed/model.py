@@ -305,15 +305,19 @@ def forward(model: Model, texts: list[str], want_parts: bool = True):
                     edges_hidden.append((hidden[0][a + 1:a + 1 + HIDDEN_EDGE].copy(),
                                          hidden[0][a + n - 1 - HIDDEN_EDGE:a + n - 1].copy()))
     lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    projected = model.project(np.concatenate(sums) if sums else np.zeros((0, 1280), np.float32))
-    vecs = model.head(projected, lens) if len(texts) else np.zeros((0, DIM), np.float32)
+    sums = np.concatenate(sums) if sums else np.zeros((0, 1280), np.float32)
+    n_texts = len(sums)
+    # the texts' sums and the long ones' heads and tails projected in one product
+    # (a row's result does not depend on the others: _padded)
+    projected = model.project(np.vstack([sums] + [np.stack(head), np.stack(tail)] if head else [sums]))
+    vecs = model.head(projected[:n_texts], lens) if len(texts) else np.zeros((0, DIM), np.float32)
     if not want_parts:
         return vecs, None
     long = [k for k, n in enumerate(lens.tolist()) if n - 2 >= 2 * RECEPTIVE]
     parts = [_Parts(tuple(ids[1:-1])) for ids in token_lists]
     if long:
-        edges = model.project(np.vstack([np.stack(head), np.stack(tail)]))
-        ph, pt = edges[:len(long)], edges[len(long):]
+        ph, pt = projected[n_texts:n_texts + len(long)], projected[n_texts + len(long):]
+        projected = projected[:n_texts]
         pm = projected[long] - ph - pt
         for r, k in enumerate(long):
             parts[k].head, parts[k].mid, parts[k].tail = ph[r], pm[r], pt[r]
