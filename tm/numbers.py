@@ -302,8 +302,12 @@ def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> t
         _times(text, lang, used, lambda a, b: True, add)
     # number words: satisfy only
     word_values: set[str] = set()
+    known = _WORD_VALUES.get(lang, {})
     for w in _WORD.findall(text):
-        values = _word_values(w.lower().rstrip("."), lang)
+        w = w.lower().rstrip(".")
+        values = known.get(w)           # _word_values' cache, read here: most words are in it
+        if values is None:
+            values = _word_values(w, lang)
         if values:
             word_values.update(values)
     # a day range shares its month: «13–15 февраля» = "February 13-15" = "from 13 to 15

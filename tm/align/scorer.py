@@ -240,12 +240,14 @@ class _Scorer:
             # cells, so the values are kept on the source's windows (for this target)
             memo = ks.cell_memo(kt, o.w_numbers)
             weight = w.__getitem__
+            us = {a: ks.unions(a) for a in np.unique(A[both]).tolist()}
+            ut = {b: kt.unions(b) for b in np.unique(B[both]).tolist()}
             vals = []
             for cell in zip(A[both].tolist(), B[both].tolist(), I[both].tolist(), J[both].tolist()):
                 v = memo.get(cell)
                 if v is None:
                     a, b, i, j = cell
-                    ns, nt = ks.unions(a)[i], kt.unions(b)[j]
+                    ns, nt = us[a][i], ut[b][j]
                     match = sum(map(weight, ns & nt))
                     miss = sum(map(weight, ns ^ nt))
                     v = memo[cell] = o.w_numbers * (match - miss) / (match + miss + 1.0)
