@@ -8,7 +8,6 @@ import threading
 
 import pytest
 
-from tm import fileio
 from tm.fileio import all_or_nothing, atomic_write_bytes, write_public
 from tm.models import InputError
 
@@ -38,15 +37,15 @@ def test_a_batch_renames_only_files_already_synced(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
     with all_or_nothing():
-        for i in range(fileio.MAX_UNSYNCED + 10):      # more than may run ahead
+        for i in range(300):
             write_public(tmp_path / f"{i}.po", [b"msgid ", str(i).encode()])
-    assert len(synced) == fileio.MAX_UNSYNCED + 10
+    assert len(synced) == 300
     assert (tmp_path / "70.po").read_bytes() == b"msgid 70"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_writes_go_on_while_an_fsync_is_blocked(tmp_path, monkeypatch):
-    """The caller is not held by a slow fsync: three files are written while the
+    """The caller is not held by a slow fsync: 53 files are written while the
     first fsync waits (for the writes); inline fsyncs would wait out the timeout."""
     written = threading.Event()
     waited_out = []
@@ -57,12 +56,15 @@ def test_writes_go_on_while_an_fsync_is_blocked(tmp_path, monkeypatch):
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
+    open_before = len(os.listdir("/proc/self/fd"))
     with all_or_nothing():
-        for name in ("a", "b", "c"):
+        for name in ("a", "b", "c") + tuple(f"n{i}" for i in range(50)):
             atomic_write_bytes(tmp_path / name, name.encode())
         assert not (tmp_path / "a").exists()
+        # files waiting for their fsync hold no descriptor (the one being synced does)
+        assert len(os.listdir("/proc/self/fd")) <= open_before + 2
         written.set()
-    assert waited_out == [False, False, False]
+    assert waited_out == [False] * 53
     assert [(tmp_path / n).read_bytes() for n in "abc"] == [b"a", b"b", b"c"]
 
 

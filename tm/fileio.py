@@ -24,10 +24,6 @@ from typing import BinaryIO, Iterable, Iterator
 from .models import InputError
 
 
-# fsyncs a batch lets run ahead of its writes (each holds a file descriptor open)
-MAX_UNSYNCED = 64
-
-
 class _Batch:
     """The files of an all_or_nothing() block: (temporary file, target) pairs to
     rename at its end, and their fsyncs, running in one background thread."""
@@ -38,12 +34,13 @@ class _Batch:
         self._thread: ThreadPoolExecutor | None = None
         self._failed: InputError | None = None
 
-    def sync_later(self, fd: int, path: Path) -> None:
-        """fsync and close `fd` (a file descriptor of its own) in the background."""
+    def sync_later(self, tmp: str, path: Path) -> None:
+        """fsync the written file `tmp` in the background (opened again by its name
+        there, so that no descriptor is held while it waits)."""
         if self._thread is None:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tm-fsync")
-        self._syncs.append((self._thread.submit(_sync_and_close, fd), path))
-        while self._syncs and (len(self._syncs) > MAX_UNSYNCED or self._syncs[0][0].done()):
+        self._syncs.append((self._thread.submit(_sync, tmp), path))
+        while self._syncs and self._syncs[0][0].done():
             self._settle()
 
     def wait(self) -> None:
@@ -64,7 +61,8 @@ class _Batch:
             self._failed = InputError(f"cannot write: {getattr(exc, 'strerror', None) or exc}", path)
 
 
-def _sync_and_close(fd: int) -> None:
+def _sync(tmp: str) -> None:
+    fd = os.open(tmp, os.O_RDWR)
     try:
         os.fsync(fd)
     finally:
@@ -96,11 +94,10 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
             fh.flush()
             if batch is None:
                 os.fsync(fh.fileno())
-            else:     # synced in the background; the batch renames only once it is done
-                batch.sync_later(os.dup(fh.fileno()), path)
         if batch is None:
             os.replace(tmp, path)
-        else:
+        else:     # synced in the background; the batch renames it once every fsync is done
+            batch.sync_later(tmp, path)
             batch.renames.append((tmp, path))
     except BaseException:
         _discard(tmp)
