@@ -78,8 +78,8 @@ def test_composed_windows_equal_the_joined_texts_vectors(no_disk, monkeypatch):
     direct = []
     real = no_disk.forward
     no_disk.clear_cache()
-    monkeypatch.setattr(no_disk, "forward", lambda texts, want_parts=True, workers=None:
-                        (direct.extend(texts) if not want_parts else None) or real(texts, want_parts, workers))
+    monkeypatch.setattr(no_disk, "forward", lambda texts, want_parts=True, workers=None, head=True:
+                        (direct.extend(texts) if not want_parts else None) or real(texts, want_parts, workers, head))
     no_disk.encode_windows(RELEASE, spans, texts)
     assert direct == []
 

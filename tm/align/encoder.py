@@ -103,14 +103,17 @@ def _encode_sides(sides: list[tuple[_Side, set]], exact: bool, encode: Encoder,
     encoding = encode(units)
     spans, texts = [], []
     for (side, _), ends in zip(sides, window_ends):
+        own = [(e - size, e) for size, es in ends.items() for e in es]
+        spans += _in_encoding(side, own)
+        texts += _window_texts(side, own)
+    # the windows first: tm.embed's Encoding then finishes its sentences and the
+    # windows in one pass of the model's output layers
+    wvecs = encoding.windows(spans, texts)
+    for side, _ in sides:
         side.encoding = encoding
         side.vecs = np.zeros((side.n, encoding.vectors.shape[1]), dtype=np.float32)
         encoded = side.unit_of >= 0
         side.vecs[encoded] = encoding.vectors[side.unit_of[encoded]]
-        own = [(e - size, e) for size, es in ends.items() for e in es]
-        spans += _in_encoding(side, own)
-        texts += _window_texts(side, own)
-    wvecs = encoding.windows(spans, texts)
     used = 0
     for (side, sizes), ends in zip(sides, window_ends):
         for size in sorted(k for k in sizes | {1} if k >= 1):

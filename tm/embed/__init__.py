@@ -34,7 +34,7 @@ import numpy as np
 
 from ..text import fold_spaces
 from .cache import MEMORY_MAX, STORE_MAX_BYTES, VECTOR_STORE, VectorCache, vector_key
-from .compose import compose
+from .compose import compose, compose_sums
 from .model import DIM, SUPPORTED, VECTOR_VERSION, Model, _Parts, available, forward
 
 __all__ = ["Embedder", "Encoding", "Model", "VectorCache", "available", "encode", "encode_windows",
@@ -106,29 +106,34 @@ class Embedder:
         encoding = Encoding(self, units, workers)
         return encoding.vectors, encoding.windows(spans, texts)
 
-    def forward(self, texts: list[str], want_parts: bool = True, workers: int | None = None):
+    def forward(self, texts: list[str], want_parts: bool = True, workers: int | None = None, head: bool = True):
         """Vectors (len(texts), 512) and, if wanted, each text's _Parts: the forward
-        pass, in `workers` processes for PARALLEL_MIN texts or more."""
+        pass, in `workers` processes for PARALLEL_MIN texts or more. head False: the
+        head's input instead of the vectors (model.forward)."""
         workers = self.workers if workers is None else workers
         if workers <= 1 or len(texts) < PARALLEL_MIN:
-            return forward(self.model, texts, want_parts)
+            return forward(self.model, texts, want_parts, head)
         # contiguous chunks sorted by length keep batches homogeneous
         order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
         idx = [order[w::workers] for w in range(workers)]
         vecs = np.zeros((len(texts), DIM), dtype=np.float32)
+        lens = np.zeros(len(texts), dtype=np.int64)
         parts: list = [None] * len(texts)
         fork = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
         # forked: the processes share this embedder's loaded model; otherwise each loads its own
         context = multiprocessing.get_context("fork") if fork else None
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_child,
                                  initargs=(self.model if fork else None,)) as pool:
-            for ix, (v, p) in zip(idx, pool.map(_forward_chunk, [([texts[k] for k in ix], want_parts)
+            for ix, (v, p) in zip(idx, pool.map(_forward_chunk, [([texts[k] for k in ix], want_parts, head)
                                                                  for ix in idx])):
-                vecs[ix] = v
+                if head:
+                    vecs[ix] = v
+                else:
+                    vecs[ix], lens[ix] = v
                 if want_parts:
                     for k, part in zip(ix, p):
                         parts[k] = part
-        return vecs, (parts if want_parts else None)
+        return (vecs if head else (vecs, lens)), (parts if want_parts else None)
 
     @property
     def store_warning(self) -> str | None:
@@ -152,21 +157,25 @@ def _init_child(model: Model | None) -> None:
 
 
 def _forward_chunk(args):
-    texts, want_parts = args
-    return forward(_child_model, texts, want_parts)
+    texts, want_parts, head = args
+    return forward(_child_model, texts, want_parts, head)
 
 
 class Encoding:
     """The vectors of a sequence of units (sentences), and its windows on
     demand: the parts that compose a window (see _Parts) are kept from the
     units' forward pass for as long as this object lives, so windows asked
-    for later (the aligner's cascade) need no second pass."""
+    for later (the aligner's cascade) need no second pass.
+
+    The units' last step (the model's head, a few matrix products padded to 16
+    rows) waits until their vectors or the first windows are asked for: asked
+    for windows first, the units and the windows go through one head."""
 
     def __init__(self, embedder: Embedder, units: list[str], workers: int | None = None):
         self.embedder = embedder
         self.units = [_clean(t) for t in units]
         self.workers = workers if workers is not None else embedder.workers
-        self.vectors = np.zeros((len(self.units), DIM), dtype=np.float32)
+        self._vectors = np.zeros((len(self.units), DIM), dtype=np.float32)
         self._by_text: dict[str, tuple] = {}
         cache = embedder.cache
         keys = [vector_key("s", t) for t in self.units]
@@ -174,19 +183,39 @@ class Encoding:
         todo = [i for i, k in enumerate(keys) if self.units[i] and k not in found]
         for i, k in enumerate(keys):
             if self.units[i] and k in found:
-                self.vectors[i] = found[k]
-        self._forward_parts(todo)
-        for i in todo:
-            self.vectors[i] = self._by_text[self.units[i]][0]
-        cache.save(list(dict((keys[i], self.vectors[i]) for i in todo).items()))
+                self._vectors[i] = found[k]
+        # the units to encode, their head's input: vectors made by _finish()
+        self._pending = None
+        distinct, pre = self._forward_parts(todo)
+        if distinct:
+            self._pending = (todo, [keys[i] for i in todo], distinct, pre)
 
-    def _forward_parts(self, indices) -> None:
-        # one forward pass per distinct text not yet seen
+    @property
+    def vectors(self) -> np.ndarray:
+        if self._pending is not None:
+            self._finish(self.embedder.model.head(*self._pending[3]))
+        return self._vectors
+
+    def _finish(self, vecs: np.ndarray) -> None:
+        """The pending units' vectors are `vecs` (one per distinct text): kept and cached."""
+        todo, keys, distinct, _ = self._pending
+        self._pending = None
+        for text, v in zip(distinct, vecs):
+            self._by_text[text] = (v, self._by_text[text][1])
+        for i in todo:
+            self._vectors[i] = self._by_text[self.units[i]][0]
+        self.embedder.cache.save(list(dict((k, self._vectors[i]) for k, i in zip(keys, todo)).items()))
+
+    def _forward_parts(self, indices) -> tuple[list[str], tuple | None]:
+        """One forward pass up to the head per distinct text not yet seen (their parts
+        kept). Returns those texts and their head's input."""
         distinct = list(dict.fromkeys(self.units[i] for i in indices
                                       if self.units[i] and self.units[i] not in self._by_text))
-        if distinct:
-            vecs, parts = self.embedder.forward(distinct, True, self.workers)
-            self._by_text.update(zip(distinct, zip(vecs, parts)))
+        if not distinct:
+            return distinct, None
+        pre, parts = self.embedder.forward(distinct, True, self.workers, head=False)
+        self._by_text.update(zip(distinct, zip([None] * len(distinct), parts)))
+        return distinct, pre
 
     def windows(self, spans: list[tuple[int, int]], texts: list[str]) -> np.ndarray:
         """Vectors of window texts: texts[k] is units[a:b] (spans[k] = (a, b))
@@ -208,11 +237,19 @@ class Encoding:
             if texts[k] and key in found:
                 out[k] = found[key]
         if todo:
+            # units whose vectors came from the cache: only their parts are wanted
             self._forward_parts(sorted({i for k in todo for i in range(*spans[k])}))
             embedder, workers = self.embedder, self.workers
-            composed = compose(embedder.model, [spans[k] for k in todo], [texts[k] for k in todo],
-                               units, self._by_text,
-                               lambda direct: embedder.forward(direct, False, workers)[0])
+            composed, rows, sums, n_tok = compose_sums(
+                embedder.model, [spans[k] for k in todo], [texts[k] for k in todo], units, self._by_text,
+                lambda direct: embedder.forward(direct, False, workers)[0])
+            # the pending units and the composed windows through one head
+            pending = self._pending[3] if self._pending is not None else (sums[:0], n_tok[:0])
+            if len(rows) or len(pending[1]):
+                vecs = embedder.model.head(np.vstack([pending[0], sums]), np.concatenate([pending[1], n_tok]))
+                composed[rows] = vecs[len(pending[1]):]
+                if self._pending is not None:
+                    self._finish(vecs[:len(pending[1])])
             out[todo] = composed
             cache.save(list(dict((keys[k], out[k]) for k in todo).items()), disk=False)
         return out

@@ -25,6 +25,16 @@ from .model import BOS_ID, DIM, EOS_ID, RECEPTIVE, Model, _Parts, gap_sums, junc
 def compose(model: Model, spans, texts, units, by_text, encode_direct: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     """Vectors of the windows texts[k] = units[a:b] (spans[k] = (a, b)); by_text: a
     unit's text -> (vector, _Parts) from its forward pass."""
+    out, rows, sums, n_tok = compose_sums(model, spans, texts, units, by_text, encode_direct)
+    if len(rows):
+        out[rows] = model.head(sums, n_tok)
+    return out
+
+
+def compose_sums(model: Model, spans, texts, units, by_text, encode_direct: Callable[[list[str]], np.ndarray]):
+    """compose() up to its last step: (vectors, rows, sums, n_tok) where the windows
+    encoded as texts of their own already have their vectors, and rows are the
+    composed ones, whose vectors are model.head(sums, n_tok)."""
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     # A window that is its sentences joined by single spaces tokenises as their
     # concatenation (sentencepiece never merges pieces across a space); any
@@ -46,6 +56,9 @@ def compose(model: Model, spans, texts, units, by_text, encode_direct: Callable[
             direct.append(k)
             continue
         plans.append((k, _window_plan(parts, gap_index)))
+    rows = np.array([k for k, _ in plans], dtype=np.int64)
+    sums = np.empty((len(plans), DIM), dtype=np.float32)
+    n_tok = np.empty(len(plans), dtype=np.int64)
     if plans:
         gap_vecs = np.zeros((len(gap_index), DIM), dtype=np.float32)
         junctions = [(g, what) for g, what in gap_index.values() if isinstance(what[0], _Parts)]
@@ -54,8 +67,6 @@ def compose(model: Model, spans, texts, units, by_text, encode_direct: Callable[
             gap_vecs[[g for g, _ in junctions]] = junction_sums(model, [what for _, what in junctions])
         if others:
             gap_vecs[[g for g, _ in others]] = gap_sums(model, [what for _, what in others])
-        sums = np.empty((len(plans), DIM), dtype=np.float32)
-        n_tok = np.empty(len(plans), dtype=np.int64)
         for r, (k, (stable, gaps, n)) in enumerate(plans):
             acc = stable[0]
             for v in stable[1:]:
@@ -64,12 +75,9 @@ def compose(model: Model, spans, texts, units, by_text, encode_direct: Callable[
                 acc = acc + gap_vecs[g]
             sums[r] = acc
             n_tok[r] = n
-        vecs = model.head(sums, n_tok)
-        for r, (k, _) in enumerate(plans):
-            out[k] = vecs[r]
     if direct:
         out[direct] = encode_direct([texts[k] for k in direct])
-    return out
+    return out, rows, sums, n_tok
 
 
 def _window_plan(parts: list[_Parts], gap_index: dict) -> tuple[list, list[int], int]:

@@ -287,12 +287,14 @@ def _micro_batches(token_lists: list[list[int]]):
         yield first, group
 
 
-def forward(model: Model, texts: list[str], want_parts: bool = True):
-    """Vectors (len(texts), 512) and, if wanted, each text's _Parts."""
+def forward(model: Model, texts: list[str], want_parts: bool = True, head: bool = True):
+    """Vectors (len(texts), 512) and, if wanted, each text's _Parts. head False:
+    instead of the vectors, what model.head makes them from, (projected feature
+    sums, token counts), for a caller that runs one head over several passes."""
     token_lists = model.tokens(texts)
     if token_lists:
         model.keep_pieces(np.fromiter(chain.from_iterable(token_lists), dtype=np.int64))
-    sums, head, tail, edges_hidden = [], [], [], []
+    sums, heads, tails, edges_hidden = [], [], [], []
     for _, group in _micro_batches(token_lists):
         hidden = [] if want_parts else None
         feats, starts, lens = model.features(group, hidden)
@@ -300,8 +302,8 @@ def forward(model: Model, texts: list[str], want_parts: bool = True):
         if want_parts:
             for a, n in zip(starts.tolist(), lens.tolist()):
                 if n - 2 >= 2 * RECEPTIVE:
-                    head.append(feats[a:a + EDGE].sum(axis=0))
-                    tail.append(feats[a + n - EDGE:a + n].sum(axis=0))
+                    heads.append(feats[a:a + EDGE].sum(axis=0))
+                    tails.append(feats[a + n - EDGE:a + n].sum(axis=0))
                     edges_hidden.append((hidden[0][a + 1:a + 1 + HIDDEN_EDGE].copy(),
                                          hidden[0][a + n - 1 - HIDDEN_EDGE:a + n - 1].copy()))
     lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
@@ -309,8 +311,11 @@ def forward(model: Model, texts: list[str], want_parts: bool = True):
     n_texts = len(sums)
     # the texts' sums and the long ones' heads and tails projected in one product
     # (a row's result does not depend on the others: _padded)
-    projected = model.project(np.vstack([sums] + [np.stack(head), np.stack(tail)] if head else [sums]))
-    vecs = model.head(projected[:n_texts], lens) if len(texts) else np.zeros((0, DIM), np.float32)
+    projected = model.project(np.vstack([sums] + [np.stack(heads), np.stack(tails)] if heads else [sums]))
+    if not head:
+        vecs = (projected[:n_texts], lens)
+    else:
+        vecs = model.head(projected[:n_texts], lens) if len(texts) else np.zeros((0, DIM), np.float32)
     if not want_parts:
         return vecs, None
     long = [k for k, n in enumerate(lens.tolist()) if n - 2 >= 2 * RECEPTIVE]
