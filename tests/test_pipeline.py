@@ -126,3 +126,32 @@ def test_strict_refuses_before_writing_anything(tmp_path):
     with pytest.raises(InputError, match=r"en/2024-01-02-release\.txt: no ru counterpart.*--strict"):
         run_align(tmp_path / "corpus", tmp_path / "out", glossary=None, strict=True)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_pair_leaves_no_reference_cycles_of_tm_objects():
+    """Aligning, checking and exporting a pair frees its objects by reference
+    counting: a cycle (as between a pair's two sides' key windows, before) waits
+    for the collector, which the runs call rarely (tm/executors.py), and holds
+    the pair's tables meanwhile."""
+    import gc
+
+    from tm.config import Config
+    from tm.corpus import list_corpus
+    from tm.pipeline.pair import process_pair
+    from tm.pipeline.run import _jobs
+
+    glossary = load_glossary(REPO / "glossaries" / "csto.tsv")
+    config = Config(src_lang="ru", tgt_lang="en")
+    jobs = list(_jobs(list_corpus(REPO / "corpora" / "csto", "ru", "en")))[:4]
+    process_pair(jobs[0], glossary, config)          # caches and the model loaded first
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        results = [process_pair(job, glossary, config) for job in jobs[1:]]
+        gc.collect()
+        ours = [o for o in gc.garbage if type(o).__module__.startswith("tm.")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert all(r.units and r.error is None for r in results)
+    assert ours == []

@@ -116,13 +116,14 @@ def _key_windows(side: _Side, kind: str) -> _KeyWindows:
 
 
 def _shared_ids(ks: _KeyWindows, kt: _KeyWindows) -> dict:
-    """A bit for each key the two sides share (kept on both: built once per pair of sides)."""
-    ids = getattr(ks, "_shared_ids", None)
-    if ids is None or getattr(ks, "_shared_with", None) is not kt:
+    """A bit for each key the two sides share (kept on the source side for this
+    target: built once per pair of sides; a reference one way only, so that the
+    two sides' windows make no cycle, which only the collector would free)."""
+    if getattr(ks, "_shared_with", None) is not kt:
         shared = frozenset().union(*ks.sets) & frozenset().union(*kt.sets)
-        ids = {k: bit for bit, k in enumerate(sorted(shared))}
-        ks._shared_ids, ks._shared_with, kt._shared_ids, kt._shared_with = ids, kt, ids, ks
-    return ids
+        ks._shared_ids = {k: bit for bit, k in enumerate(sorted(shared))}
+        ks._shared_with = kt
+    return ks._shared_ids
 
 
 def _per_size(kw: _KeyWindows, name, row, sizes, at):
