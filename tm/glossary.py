@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from tm.fileio import write_public
 from tm.models import InputError
 from tm.text import fold_spaces
-from tm.wordforms import DASHES, QUOTES, _morph, _Tok, russian_lemmas, tokenize  # noqa: F401  (_morph: tm.pipeline)
+from tm.wordforms import QUOTES, _morph, _Tok, russian_lemmas, surface_distance, tokenize  # noqa: F401  (re-exported)
 
 HEADER = ("concept", "lang", "term", "status", "kind", "note")
 STATUSES = ("preferred", "admitted", "deprecated")
@@ -102,16 +101,6 @@ class _Pattern:
     term: Term
     slots: tuple[_Slot, ...]
     yearless: bool = False    # the bare name of a {year} term: needs capital + quotes
-
-    @property
-    def second_keys(self) -> frozenset[str] | None:
-        """Keys one of which the token after the first must have (a year slot, or no
-        second slot: None). A slot accepts a token only if their keys meet: a word
-        slot by its keys, or by its exact text, whose keys are then the slot's; a
-        number or punctuation slot by its text, which is its one key."""
-        if len(self.slots) < 2 or self.slots[1].kind == "year":
-            return None
-        return self.slots[1].keys
 
 
 def _case_rule(raw: str, lang: str) -> str | None:
@@ -192,16 +181,18 @@ class Glossary:
         self.concepts: dict[str, list[Term]] = {}
         for t in self.terms:
             self.concepts.setdefault(t.concept, []).append(t)
-        # first-token index per language: key -> (pattern, its second_keys) of the
-        # patterns starting with that key
+        # first-token index per language: key -> (pattern, keys its second token must meet
+        # or None) of the patterns starting with that key. A slot accepts a token only if
+        # their keys meet (a number or punctuation slot: its text is its one key).
         self._index: dict[str, dict[str, list[tuple[_Pattern, frozenset | None]]]] = {}
         for t in self.terms:
             for pattern in _compile(t):
-                first = pattern.slots[0]
+                first, second = pattern.slots[0], pattern.slots[1:2]
                 keys = ("<year>",) if first.kind == "year" else first.keys
+                second_keys = second[0].keys if second and second[0].kind != "year" else None
                 lang_index = self._index.setdefault(t.lang, {})
                 for key in keys:
-                    lang_index.setdefault(key, []).append((pattern, pattern.second_keys))
+                    lang_index.setdefault(key, []).append((pattern, second_keys))
         self._find_cache: dict[tuple[str, str], tuple[Match, ...]] = {}
         self._bare: dict[tuple[str, str], list[_Pattern]] = {}
 
@@ -324,7 +315,8 @@ class Glossary:
                 for (i, n), group in by_span.items():
                     if len(group) > 1:
                         for c in group:
-                            rank[(i, n, id(c[2]))] = _surface_distance(text, tokens, i, n, c[2].term, lang)
+                            written = c[2].term.term.replace(YEAR, "0000")
+                            rank[(i, n, id(c[2]))] = surface_distance(text, tokens, i, n, written, lang)
         candidates.sort(key=lambda c: (-c[1], -(tokens[c[0] + c[1] - 1].end - tokens[c[0]].start),
                                        c[0], rank.get((c[0], c[1], id(c[2])), 0), c[2].yearless))
         taken = bytearray(len(tokens))
@@ -339,58 +331,6 @@ class Glossary:
                                 start, end, year, lang))
         chosen.sort(key=lambda m: m.start)
         return chosen
-
-
-@lru_cache(maxsize=4096)
-def _term_tokens(term: str, lang: str) -> tuple[tuple[str, str, str], ...]:
-    """(kind, raw, separator before it) of each token of a term, the year as 0000."""
-    text = term.replace(YEAR, "0000")
-    out, prev_end = [], None
-    for tok in tokenize(text, lang):
-        out.append((tok.kind, tok.raw, _separator(text[prev_end:tok.start]) if prev_end is not None else ""))
-        prev_end = tok.end
-    return tuple(out)
-
-
-def _separator(between: str) -> str:
-    """How two tokens are joined: "" (nothing), "-" (a hyphen), " - " (a spaced dash), " "."""
-    dash = any(ch in DASHES for ch in between)
-    space = any(ch.isspace() for ch in between)
-    if dash:
-        return " - " if space else "-"
-    return " " if space else ""
-
-
-@lru_cache(maxsize=4096)
-def _russian_numbers(word: str, nominative: bool = False) -> frozenset[str]:
-    """Grammatical numbers (sing, plur) pymorphy3 allows for a Russian word form
-    (a term word is in the nominative: only its nominative readings count)."""
-    return frozenset(p.tag.number for p in _morph().parse(word.lower())
-                     if p.tag.number and (not nominative or p.tag.case == "nomn"))
-
-
-def _surface_distance(text: str, tokens: list[_Tok], i: int, n: int, term: Term, lang: str) -> int:
-    """How far the text's tokens i..i+n are from the term as written: joints that
-    differ (hyphen, spaced dash, space) plus words that differ in form (English:
-    the word itself, case aside; Russian: grammatical number). 0 = written as listed."""
-    want = _term_tokens(term.term, lang)
-    if len(want) != n:
-        return 0
-    got = tokens[i:i + n]
-    d = 0
-    for k, ((kind, raw, sep), tok) in enumerate(zip(want, got)):
-        if k and sep != _separator(text[got[k - 1].end:tok.start]):
-            d += 1
-        if kind != "word" or tok.kind != "word":
-            continue
-        if lang == "ru":
-            have = _russian_numbers(tok.raw)
-            need = _russian_numbers(raw, True)
-            if have and need and not (have & need):
-                d += 1
-        elif raw.lower() != tok.raw.lower():
-            d += 1
-    return d
 
 
 def _validate(terms: list[Term], path) -> None:

@@ -113,3 +113,54 @@ def _word_token(raw: str, lang: str) -> tuple[str, frozenset[str], int] | None:
     if raw.lower() in _optional_words(lang):
         return None
     return raw, _word_keys(raw, lang), cut
+
+
+@lru_cache(maxsize=4096)
+def _term_tokens(term: str, lang: str) -> tuple[tuple[str, str, str], ...]:
+    """(kind, raw, separator before it) of each token of a term (its {year} as 0000)."""
+    out, prev_end = [], None
+    for tok in tokenize(term, lang):
+        out.append((tok.kind, tok.raw, _separator(term[prev_end:tok.start]) if prev_end is not None else ""))
+        prev_end = tok.end
+    return tuple(out)
+
+
+def _separator(between: str) -> str:
+    """How two tokens are joined: "" (nothing), "-" (a hyphen), " - " (a spaced dash), " "."""
+    dash = any(ch in DASHES for ch in between)
+    space = any(ch.isspace() for ch in between)
+    if dash:
+        return " - " if space else "-"
+    return " " if space else ""
+
+
+@lru_cache(maxsize=4096)
+def _russian_numbers(word: str, nominative: bool = False) -> frozenset[str]:
+    """Grammatical numbers (sing, plur) pymorphy3 allows for a Russian word form
+    (a term word is in the nominative: only its nominative readings count)."""
+    return frozenset(p.tag.number for p in _morph().parse(word.lower())
+                     if p.tag.number and (not nominative or p.tag.case == "nomn"))
+
+
+def surface_distance(text: str, tokens: list[_Tok], i: int, n: int, term: str, lang: str) -> int:
+    """How far the text's tokens i..i+n are from a glossary term as written: joints that
+    differ (hyphen, spaced dash, space) plus words that differ in form (English:
+    the word itself, case aside; Russian: grammatical number). 0 = written as listed."""
+    want = _term_tokens(term, lang)
+    if len(want) != n:
+        return 0
+    got = tokens[i:i + n]
+    d = 0
+    for k, ((kind, raw, sep), tok) in enumerate(zip(want, got)):
+        if k and sep != _separator(text[got[k - 1].end:tok.start]):
+            d += 1
+        if kind != "word" or tok.kind != "word":
+            continue
+        if lang == "ru":
+            have = _russian_numbers(tok.raw)
+            need = _russian_numbers(raw, True)
+            if have and need and not (have & need):
+                d += 1
+        elif raw.lower() != tok.raw.lower():
+            d += 1
+    return d
