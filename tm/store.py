@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -37,6 +38,7 @@ _BUSY_TIMEOUT_S = 60.0
 _EVICT_TO = 0.9           # after eviction the total is under this share of max_bytes
 _QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024   # files up to this size get a full check on open
 _WAL_MAX_BYTES = 64 * 1024 * 1024   # write-ahead log size that triggers a truncating checkpoint
+_TRIM_ATTEMPTS = 4
 _SCHEMA = 1               # layout of the tables below (part of the version check)
 
 
@@ -339,12 +341,20 @@ class Store:
         """Several processes writing in turn keep SQLite's automatic checkpoint
         from ever restarting the write-ahead log, which then grows without end
         (4 GB over a 10,000-pair run): past _WAL_MAX_BYTES, a checkpoint that
-        waits for the readers truncates it."""
-        try:
-            if os.path.getsize(f"{self.path}-wal") > _WAL_MAX_BYTES:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except (OSError, sqlite3.Error):
-            pass
+        waits for the readers truncates it. A checkpoint that finds another one
+        running gives up at once (busy) without waiting: tried again a few times."""
+        for attempt in range(_TRIM_ATTEMPTS):
+            try:
+                if os.path.getsize(f"{self.path}-wal") <= _WAL_MAX_BYTES:
+                    return
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except OSError:
+                return
+            except sqlite3.Error:
+                busy = 1
+            if not busy:
+                return
+            time.sleep(0.01 * (attempt + 1))
 
     def _tick(self, conn: sqlite3.Connection) -> int:
         return int(conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'clock'"
