@@ -10,7 +10,9 @@ into as many sentences as the original (so the gold beads apply), then runs
 
   cold    a fresh, empty cache folder (TM_CACHE_DIR = XDG_CACHE_HOME = a new
           temporary folder; also TM_EMBED_CACHE, which tm read before its
-          SQLite vector store)
+          SQLite vector store) and no output folder: every export is written
+          (into an output folder from a run before, tm leaves a PO file that
+          would not change as it is)
   warm    a second run with the same cache
   rerun   one sentence of one release changed, run again with the warm cache
 
@@ -493,6 +495,7 @@ def main(argv=None):
                             if run == "cold" or cache is None:
                                 if cache is not None:
                                     shutil.rmtree(cache, ignore_errors=True)
+                                shutil.rmtree(out, ignore_errors=True)
                                 cache = Path(tempfile.mkdtemp(prefix=f"cache-{label}-", dir=workdir))
                             if run == "rerun":
                                 changed = change_one(syn)
