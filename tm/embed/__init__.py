@@ -34,7 +34,7 @@ import numpy as np
 
 from ..text import fold_spaces
 from .cache import MEMORY_MAX, STORE_MAX_BYTES, VECTOR_STORE, VectorCache, vector_key
-from .compose import compose, compose_sums
+from .compose import compose_sums
 from .model import DIM, SUPPORTED, VECTOR_VERSION, Model, _Parts, available, forward
 
 __all__ = ["Embedder", "Encoding", "Model", "VectorCache", "available", "encode", "encode_windows",

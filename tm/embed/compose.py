@@ -22,19 +22,12 @@ import numpy as np
 from .model import BOS_ID, DIM, EOS_ID, RECEPTIVE, Model, _Parts, gap_sums, junction_sums
 
 
-def compose(model: Model, spans, texts, units, by_text, encode_direct: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-    """Vectors of the windows texts[k] = units[a:b] (spans[k] = (a, b)); by_text: a
-    unit's text -> (vector, _Parts) from its forward pass."""
-    out, rows, sums, n_tok = compose_sums(model, spans, texts, units, by_text, encode_direct)
-    if len(rows):
-        out[rows] = model.head(sums, n_tok)
-    return out
-
-
 def compose_sums(model: Model, spans, texts, units, by_text, encode_direct: Callable[[list[str]], np.ndarray]):
-    """compose() up to its last step: (vectors, rows, sums, n_tok) where the windows
-    encoded as texts of their own already have their vectors, and rows are the
-    composed ones, whose vectors are model.head(sums, n_tok)."""
+    """The windows texts[k] = units[a:b] (spans[k] = (a, b)) up to the model's output
+    layers; by_text: a unit's text -> (vector, _Parts) from its forward pass.
+    Returns (vectors, rows, sums, n_tok): the windows encoded as texts of their own
+    (encode_direct) have their vectors; rows are the composed ones, whose vectors
+    are model.head(sums, n_tok) (the caller runs it, with other rows)."""
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     # A window that is its sentences joined by single spaces tokenises as their
     # concatenation (sentencepiece never merges pieces across a space); any
