@@ -22,6 +22,8 @@ class _KeyWindows:
         self._bits: dict = {}
         self._tables: dict = {}
         self._everything: dict | None = None
+        self._memo_for: tuple | None = None       # cell_memo()
+        self._shared_with: _KeyWindows | None = None   # _shared_ids()
 
     def unions(self, a: int) -> list[frozenset]:
         """Each window's keys as a set (numbers: their weights are added up in the
@@ -87,7 +89,7 @@ class _KeyWindows:
     def cell_memo(self, other: "_KeyWindows", *context) -> dict:
         """A dict for per-cell values of this side's windows against `other`'s under
         `context` (what else the values depend on); one `other` and context at a time."""
-        if getattr(self, "_memo_for", None) != (id(other), context):
+        if self._memo_for != (id(other), context):
             self._memo_for, self._memo, self._memo_other = (id(other), context), {}, other
         return self._memo
 
@@ -98,7 +100,7 @@ class _KeyWindows:
         under `name`; rebuilt when a larger size comes."""
         t = self._tables.get(name)
         if t is None or len(t) <= a_max:
-            rows = [row(a) for a in range(1, a_max + 1)]
+            rows = [row(a) for a in range(1, max(a_max, 1) + 1)]
             t = self._tables[name] = np.stack([np.zeros_like(rows[0])] + rows)
         return t
 
@@ -119,7 +121,7 @@ def _shared_ids(ks: _KeyWindows, kt: _KeyWindows) -> dict:
     """A bit for each key the two sides share (kept on the source side for this
     target: built once per pair of sides; a reference one way only, so that the
     two sides' windows make no cycle, which only the collector would free)."""
-    if getattr(ks, "_shared_with", None) is not kt:
+    if ks._shared_with is not kt:
         shared = frozenset().union(*ks.sets) & frozenset().union(*kt.sets)
         ks._shared_ids = {k: bit for bit, k in enumerate(sorted(shared))}
         ks._shared_with = kt
