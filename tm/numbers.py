@@ -251,23 +251,13 @@ _TIME = {"ru": re.compile(r"(?<![\d.,:])([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d,])")
 _GROUPING = re.compile(r"[ \u00a0\u202f\u2009,]")
 _DAY_BEFORE = re.compile(r"(?<![\d.,])(\d{1,2})(?:-?(?:го|st|nd|rd|th))?\s+$")
 _DAY_AFTER = re.compile(r"\s+(\d{1,2})(?:st|nd|rd|th)?(?![\d])")
-# lang -> {lower-case word: the values it names as a number word ("три", "three")}
-_WORD_VALUES: dict[str, dict[str, tuple[str, ...]]] = {}
-
-
+@lru_cache(maxsize=WORD_CACHE)   # words: bounded, memory stays flat over an archive
 def _word_values(word: str, lang: str) -> tuple[str, ...]:
-    cache = _WORD_VALUES.setdefault(lang, {})
-    values = cache.get(word)
-    if values is None:
-        table = _number_words(lang)
-        if lang == "ru":
-            values = tuple(table[lemma] for lemma in russian_lemmas(word) if lemma in table)
-        else:
-            values = (table[word],) if word in table else ()
-        if len(cache) > WORD_CACHE:
-            cache.clear()
-        cache[word] = values
-    return values
+    """The values a lower-case word names as a number word ("три", "three")."""
+    table = _number_words(lang)
+    if lang == "ru":
+        return tuple(table[lemma] for lemma in russian_lemmas(word) if lemma in table)
+    return (table[word],) if word in table else ()
 
 
 def _canon(value: Decimal) -> str:
@@ -302,12 +292,8 @@ def extract_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> t
         _times(text, lang, used, lambda a, b: True, add)
     # number words: satisfy only
     word_values: set[str] = set()
-    known = _WORD_VALUES.get(lang, {})
     for w in _WORD.findall(text):
-        w = w.lower().rstrip(".")
-        values = known.get(w)           # _word_values' cache, read here: most words are in it
-        if values is None:
-            values = _word_values(w, lang)
+        values = _word_values(w.lower().rstrip("."), lang)
         if values:
             word_values.update(values)
     # a day range shares its month: «13–15 февраля» = "February 13-15" = "from 13 to 15

@@ -74,8 +74,8 @@ def _optional_words(lang: str) -> frozenset[str]:
                      if row_lang == lang)
 
 
-@lru_cache(maxsize=20_000)    # words repeat within a release and across an archive; memory stays flat
 def _word_keys(raw: str, lang: str) -> frozenset[str]:
+    """What a word compares by (cached with the rest of its token: _word_token)."""
     if lang == "ru":
         return russian_lemmas(raw)
     if lang == "en":
@@ -102,7 +102,7 @@ def tokenize(text: str, lang: str) -> list[_Tok]:
     return tokens
 
 
-@lru_cache(maxsize=20_000)    # as _word_keys: memory stays flat over an archive
+@lru_cache(maxsize=20_000)    # words repeat within a release and across an archive; memory stays flat
 def _word_token(raw: str, lang: str) -> tuple[str, frozenset[str], int] | None:
     """A word as tokenize() keeps it: (text, keys, characters cut from its end), or
     None for an optional word."""

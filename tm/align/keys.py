@@ -89,8 +89,8 @@ class _KeyWindows:
     def cell_memo(self, other: "_KeyWindows", *context) -> dict:
         """A dict for per-cell values of this side's windows against `other`'s under
         `context` (what else the values depend on); one `other` and context at a time."""
-        if self._memo_for != (id(other), context):
-            self._memo_for, self._memo, self._memo_other = (id(other), context), {}, other
+        if self._memo_for is None or self._memo_for[0] is not other or self._memo_for[1] != context:
+            self._memo_for, self._memo = (other, context), {}
         return self._memo
 
     def table(self, name, a_max: int, row) -> np.ndarray:

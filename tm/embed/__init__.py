@@ -244,12 +244,12 @@ class Encoding:
                 embedder.model, [spans[k] for k in todo], [texts[k] for k in todo], units, self._by_text,
                 lambda direct: embedder.forward(direct, False, workers)[0])
             # the pending units and the composed windows through one head
-            pending = self._pending[3] if self._pending is not None else (sums[:0], n_tok[:0])
-            if len(rows) or len(pending[1]):
-                vecs = embedder.model.head(np.vstack([pending[0], sums]), np.concatenate([pending[1], n_tok]))
-                composed[rows] = vecs[len(pending[1]):]
+            pre_sums, pre_tok = self._pending[3] if self._pending is not None else (sums[:0], n_tok[:0])
+            if len(rows) or len(pre_tok):
+                vecs = embedder.model.head(np.vstack([pre_sums, sums]), np.concatenate([pre_tok, n_tok]))
+                composed[rows] = vecs[len(pre_tok):]
                 if self._pending is not None:
-                    self._finish(vecs[:len(pending[1])])
+                    self._finish(vecs[:len(pre_tok)])
             out[todo] = composed
             cache.save(list(dict((keys[k], out[k]) for k in todo).items()), disk=False)
         return out
