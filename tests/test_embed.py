@@ -163,12 +163,13 @@ def test_in_process_memory_is_bounded(no_disk):
     assert len(embedder.cache.memory) == 3
 
 
-def test_pieces_past_the_kept_table_give_the_same_vectors(no_disk, monkeypatch):
+@pytest.mark.parametrize("room", [0, 40])
+def test_pieces_past_the_kept_table_give_the_same_vectors(no_disk, monkeypatch, room):
     kept = no_disk.forward(RELEASE, want_parts=False)[0]          # rows kept in the table
     empty = Embedder(cache_dir=None, workers=1).load()             # an empty table...
-    monkeypatch.setattr(embed_model, "X_ROWS", 0)                  # ...that keeps nothing
-    fresh = empty.forward(RELEASE, want_parts=False)[0]
-    assert empty.model.x_used == 0
+    monkeypatch.setattr(embed_model, "X_ROWS", room)               # ...that keeps nothing, or a few
+    fresh = empty.forward(RELEASE, want_parts=False)[0]            # (then kept and fresh rows mixed)
+    assert empty.model.x_used == room
     assert np.array_equal(kept, fresh)
 
 

