@@ -29,13 +29,14 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ..text import fold_spaces
 from .cache import MEMORY_MAX, STORE_MAX_BYTES, VECTOR_STORE, VectorCache, vector_key
 from .compose import compose_sums
-from .model import DIM, SUPPORTED, VECTOR_VERSION, Model, _Parts, available, forward
+from .model import DIM, SUPPORTED, VECTOR_VERSION, Model, available, forward
 
 __all__ = ["Embedder", "Encoding", "Model", "VectorCache", "available", "encode", "encode_windows",
            "encode_with_windows", "store_warning", "clear_cache", "default_embedder", "default_workers",
@@ -161,6 +162,15 @@ def _forward_chunk(args):
     return forward(_child_model, texts, want_parts, head)
 
 
+class _Pending(NamedTuple):
+    """An Encoding's units encoded up to the model's head, not yet finished."""
+
+    units: list[int]          # their indices
+    keys: list[str]           # their vector-store keys
+    texts: list[str]          # the distinct texts among them, in the head's order
+    head_input: tuple         # (projected sums, token counts): model.head's arguments
+
+
 class Encoding:
     """The vectors of a sequence of units (sentences), and its windows on
     demand: the parts that compose a window (see _Parts) are kept from the
@@ -184,21 +194,21 @@ class Encoding:
         for i, k in enumerate(keys):
             if self.units[i] and k in found:
                 self._vectors[i] = found[k]
-        # the units to encode, their head's input: vectors made by _finish()
-        self._pending = None
+        # the units still to finish: their vectors are made by _finish()
+        self._pending: _Pending | None = None
         distinct, pre = self._forward_parts(todo)
         if distinct:
-            self._pending = (todo, [keys[i] for i in todo], distinct, pre)
+            self._pending = _Pending(todo, [keys[i] for i in todo], distinct, pre)
 
     @property
     def vectors(self) -> np.ndarray:
         if self._pending is not None:
-            self._finish(self.embedder.model.head(*self._pending[3]))
+            self._finish(self.embedder.model.head(*self._pending.head_input))
         return self._vectors
 
     def _finish(self, vecs: np.ndarray) -> None:
         """The pending units' vectors are `vecs` (one per distinct text): kept and cached."""
-        todo, keys, distinct, _ = self._pending
+        todo, keys, distinct = self._pending.units, self._pending.keys, self._pending.texts
         self._pending = None
         for text, v in zip(distinct, vecs):
             self._by_text[text] = (v, self._by_text[text][1])
@@ -244,7 +254,7 @@ class Encoding:
                 embedder.model, [spans[k] for k in todo], [texts[k] for k in todo], units, self._by_text,
                 lambda direct: embedder.forward(direct, False, workers)[0])
             # the pending units and the composed windows through one head
-            pre_sums, pre_tok = self._pending[3] if self._pending is not None else (sums[:0], n_tok[:0])
+            pre_sums, pre_tok = self._pending.head_input if self._pending is not None else (sums[:0], n_tok[:0])
             if len(rows) or len(pre_tok):
                 vecs = embedder.model.head(np.vstack([pre_sums, sums]), np.concatenate([pre_tok, n_tok]))
                 composed[rows] = vecs[len(pre_tok):]

@@ -179,16 +179,16 @@ class Model:
             room = self._keep(new, emb_new, x_new, first_new)
             if room < len(new):
                 # the table is full: kept rows, and fresh ones (the same numbers) for the rest
-                emb = self.emb[np.maximum(rows, 0)]
-                emb[missing] = emb_new[where]
-                x = self.x[np.maximum(rows, 0)]
-                x[missing] = x_new[where]
-                tables = []
-                for table, f in zip(self.first, first_new):
-                    rows_f = table[np.append(np.maximum(rows, 0), self.zero_row)]
-                    rows_f[:-1][missing] = f[where]
-                    tables.append(rows_f)
-                return emb, x, tables, np.arange(len(ids) + 1)
+                kept = np.maximum(rows, 0)
+                with_zero = np.append(kept, self.zero_row)
+
+                def mixed(table, fresh, index):
+                    out = table[index]
+                    out[:len(ids)][missing] = fresh[where]
+                    return out
+                return (mixed(self.emb, emb_new, kept), mixed(self.x, x_new, kept),
+                        [mixed(table, f, with_zero) for table, f in zip(self.first, first_new)],
+                        np.arange(len(ids) + 1))
             rows = self.x_row[ids]
         return self.emb[rows], self.x[rows], self.first, np.append(rows, self.zero_row)
 
@@ -320,7 +320,8 @@ def forward(model: Model, texts: list[str], want_parts: bool = True, head: bool 
     n_texts = len(sums)
     # the texts' sums and the long ones' heads and tails projected in one product
     # (a row's result does not depend on the others: _padded)
-    projected = model.project(np.vstack([sums] + [np.stack(heads), np.stack(tails)] if heads else [sums]))
+    blocks = [sums, np.stack(heads), np.stack(tails)] if heads else [sums]
+    projected = model.project(np.vstack(blocks))
     if not head:
         vecs = (projected[:n_texts], lens)
     else:
