@@ -1,13 +1,14 @@
 """The test session's settings and shared fixtures. Helpers that tests import are in
 helpers.py."""
-import os
-import shutil
-import tempfile
-from pathlib import Path
+import tm  # noqa: F401  first, as in the `tm` command: tm chooses numpy's BLAS kernels before numpy loads
+import os  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-import pytest
+import pytest  # noqa: E402
 
-from helpers import SHARED, run_tm_align
+from helpers import SHARED, run_tm_align  # noqa: E402
 
 # One cache folder (vector store, result store) for the whole test session,
 # shared with the `tm` subprocesses the tests start (the cache never changes
