@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..blas import blas_kernel
 from .model import DIM, VECTOR_VERSION
 
 VECTOR_STORE = "vectors.sqlite"
@@ -57,7 +58,9 @@ class _Disk:
             from ..store import Store
 
             try:
-                self._store = Store(self.folder / VECTOR_STORE, kind="vectors", version=VECTOR_VERSION,
+                # the BLAS kernels are part of what a vector was computed with (tm/blas.py)
+                self._store = Store(self.folder / VECTOR_STORE, kind="vectors",
+                                    version=f"{VECTOR_VERSION}/{blas_kernel()}",
                                     max_bytes=self.max_bytes)
                 self.warning = self._store.warning
             except Exception:   # an unusable cache is no cache, never an error

