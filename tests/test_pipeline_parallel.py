@@ -2,6 +2,7 @@
 (issue 11): the exports are byte-identical whichever way the pairs are processed."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -202,12 +203,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
+@contextlib.contextmanager
+def dask_processes(work: Path, workers: int, worker_env: dict | None = None):
+    """A Dask scheduler and `workers` workers on 127.0.0.1 (a free port), stopped by
+    process id at the end; yields the scheduler's address."""
     pytest.importorskip("distributed")
     dask = Path(sys.executable).with_name("dask")
     command = [str(dask)] if dask.exists() else [sys.executable, "-m", "dask"]
-    work = tmp_path_factory.mktemp("dask")
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, TM_CACHE_DIR=str(work / "cache"))
@@ -216,11 +218,11 @@ def dask_cluster(tmp_path_factory):
         procs.append(subprocess.Popen(command + ["scheduler", "--host", "127.0.0.1", "--port", str(port),
                                                  "--no-dashboard"], cwd=work, env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        for n in range(2):
+        for n in range(workers):
             procs.append(subprocess.Popen(command + ["worker", address, "--nthreads", "1", "--no-dashboard",
                                                      "--no-nanny", "--local-directory", str(work / f"w{n}")],
-                                          cwd=work, env=env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL))
+                                          cwd=work, env=dict(env, **(worker_env or {})),
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         from distributed import Client
 
         deadline = time.monotonic() + 120
@@ -228,7 +230,7 @@ def dask_cluster(tmp_path_factory):
             assert all(p.poll() is None for p in procs), "a Dask process ended"
             try:
                 with Client(address, timeout=5) as client:
-                    client.wait_for_workers(2, timeout=max(1, deadline - time.monotonic()))
+                    client.wait_for_workers(workers, timeout=max(1, deadline - time.monotonic()))
                 break
             except OSError:
                 assert time.monotonic() < deadline, "the Dask cluster did not start"
@@ -245,6 +247,12 @@ def dask_cluster(tmp_path_factory):
                 p.wait()
 
 
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    with dask_processes(tmp_path_factory.mktemp("dask"), 2) as address:
+        yield address
+
+
 def test_dask_cluster_writes_what_jobs_1_writes(corpus, reference, dask_cluster, tmp_path):
     out = tmp_path / "out"
     r = align(corpus, out, None, "--executor", "dask", "--scheduler", dask_cluster, "--mode", "no-embeddings")
@@ -257,6 +265,25 @@ def test_dask_default_mode_writes_what_jobs_1_writes(corpus, dask_cluster, tmp_p
     align(corpus, local, tmp_path / "cache", "--jobs", "1")
     align(corpus, dask, None, "--executor", "dask", "--scheduler", dask_cluster)
     assert snapshot(local) == snapshot(dask)
+
+
+def test_dask_workers_on_other_blas_kernels_are_warned_about(corpus, tmp_path):
+    from tm.blas import blas_kernel
+
+    if blas_kernel() != "openblas SkylakeX":
+        pytest.skip("needs OpenBLAS's AVX-512 kernels here, to start a worker on others")
+    with dask_processes(tmp_path, 1, {"OPENBLAS_CORETYPE": "Haswell"}) as address:
+        r = align(corpus, tmp_path / "out", None, "--executor", "dask", "--scheduler", address,
+                  "--mode", "no-embeddings")
+    warned = [line for line in r.stdout.splitlines() if "BLAS kernels" in line]     # the summary's warnings
+    assert len(warned) == 1
+    assert "openblas Haswell" in warned[0] and "OPENBLAS_CORETYPE=SkylakeX" in warned[0]
+
+
+def test_dask_workers_on_the_same_kernels_are_not_warned_about(corpus, dask_cluster, tmp_path):
+    r = align(corpus, tmp_path / "out", None, "--executor", "dask", "--scheduler", dask_cluster,
+              "--mode", "no-embeddings")
+    assert "BLAS kernels" not in r.stdout + r.stderr
 
 
 def test_unreachable_scheduler_is_a_clear_error(corpus, tmp_path):

@@ -145,6 +145,24 @@ class Dask:
         self._shared = self._client.scatter(shared, broadcast=True, hash=False) if shared is not None else None
         threads = sum(self._client.nthreads().values())
         self.in_flight = max(4, 2 * threads)
+        self.warning = self._kernel_warning(address)
+
+    def _kernel_warning(self, address: str) -> str | None:
+        """A warning when the workers' BLAS kernels are not this machine's (tm/blas.py):
+        their vectors may then differ in the last bits, and the exports from a local run."""
+        from .blas import KERNEL_VARIABLE, blas_kernel
+
+        here = blas_kernel()
+        try:
+            theirs = sorted(set(self._client.run(blas_kernel).values()) - {here})
+        except Exception:               # pragma: no cover - a worker that cannot answer
+            return None
+        if not theirs:
+            return None
+        chosen = os.environ.get(KERNEL_VARIABLE)
+        how = f" (start them with {KERNEL_VARIABLE}={chosen})" if chosen else ""
+        return (f"the Dask workers at {address} compute with BLAS kernels {'; '.join(theirs)}, this machine "
+                f"with {here}: vectors may differ in their last bits, and the exports from a local run{how}")
 
     def submit(self, job):
         return self._client.submit(self._fn, job, self._shared, self._options, pure=False)

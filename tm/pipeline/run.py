@@ -118,6 +118,8 @@ def run_align(corpus_dir: Path, out_dir: Path, *, glossary: Glossary | None, con
         return make_executor(run.executor, process_pair, glossary, worker_config, jobs=workers,
                              scheduler=run.scheduler, connect_timeout=config.dask_timeout)
     executor = factory() if run.executor == "dask" else None      # an unreachable scheduler: before any work
+    if getattr(executor, "warning", None):
+        summary.warnings.append(executor.warning)
     results = OrderedMap(lambda: executor if executor is not None else factory())
     glossary_hash = glossary_fingerprint(glossary)
 
