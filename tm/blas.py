@@ -23,8 +23,8 @@ its last bits with what it was encoded with (docs/large-archives.md).
 from __future__ import annotations
 
 import os
-import platform
 import sys
+from functools import cache
 
 KERNEL_VARIABLE = "OPENBLAS_CORETYPE"
 # What OpenBLAS's SkylakeX kernels need of the processor (Linux names of the flags).
@@ -53,28 +53,22 @@ def choose_kernels(environ=os.environ, flags: frozenset[str] | None = None, modu
     process whose numpy is loaded already keeps its kernels."""
     if environ.get(KERNEL_VARIABLE, "").lower() in AVX512_TARGETS or "numpy" in modules:
         return None
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return None
+    # only x86 processors report these flags (others have no "flags" line at all)
     if not AVX512_FLAGS <= (cpu_flags() if flags is None else flags):
         return None
     environ[KERNEL_VARIABLE] = AVX512_KERNELS
     return AVX512_KERNELS
 
 
-_kernel: str | None = None
-
-
+@cache
 def blas_kernel() -> str:
     """The BLAS numpy's products run on in this process, as "openblas Haswell",
     "openblas SkylakeX", "mkl", ...: part of what a stored vector or result was computed with."""
-    global _kernel
-    if _kernel is None:
-        import numpy  # noqa: F401  (loads the BLAS, so that threadpoolctl sees it)
-        try:
-            from threadpoolctl import threadpool_info
-            found = [f"{lib.get('internal_api')} {lib.get('architecture') or ''}".strip()
-                     for lib in threadpool_info() if lib.get("user_api") == "blas"]
-        except Exception:       # pragma: no cover - threadpoolctl is a dependency
-            found = []
-        _kernel = ", ".join(found) or "unknown"
-    return _kernel
+    import numpy  # noqa: F401  (loads the BLAS, so that threadpoolctl sees it)
+    try:
+        from threadpoolctl import threadpool_info
+        found = [f"{lib.get('internal_api')} {lib.get('architecture') or ''}".strip()
+                 for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    except Exception:       # pragma: no cover - threadpoolctl is a dependency
+        found = []
+    return ", ".join(found) or "unknown"
